@@ -1,0 +1,679 @@
+// Seam API routes the sandbox answers itself (instead of, or before, the fake).
+// A handler returns DELEGATE to let the fake's own route answer.
+import { createHash, randomInt } from "node:crypto"
+
+import { addSaltoConnectedAccount } from "./state.mjs"
+import { isLockDevice, isSaltoDevice, LOCK_DEVICE_TYPES } from "./devices.mjs"
+import { badRequest, HttpError, MAX_TIMEOUT_MS, notFound, sendOk } from "./http.mjs"
+
+export const DELEGATE = Symbol("delegate")
+
+const ATTEMPT_FAULTS = ["attempt_error", "attempt_pending"]
+
+// ---------------------------------------------------------------- helpers
+
+const ARRAY_PARAMS = new Set([
+  "device_ids",
+  "connected_account_ids",
+  "device_types",
+  "access_code_ids",
+  "event_types",
+  "between",
+  "accepted_providers",
+  "accepted_capabilities",
+])
+
+/** Query string -> params; arrays as `k=a&k=b`, `k[]=a` or `k=a,b`. */
+const parseQuery = (searchParams) => {
+  const out = {}
+  for (const [rawKey, value] of searchParams) {
+    const key = rawKey.endsWith("[]") ? rawKey.slice(0, -2) : rawKey
+    if (ARRAY_PARAMS.has(key)) {
+      const values = value === "" ? [] : value.split(",")
+      out[key] = [...(out[key] ?? []), ...values]
+    } else {
+      out[key] = value
+    }
+  }
+  return out
+}
+
+/** Params the way Seam reads them: query for GET, query + JSON body for POST. */
+export const getParams = (ctx) => {
+  const query = parseQuery(ctx.url.searchParams)
+  if (ctx.method === "GET") return query
+  if (typeof ctx.body === "string" && ctx.body.length > 0) {
+    throw new HttpError(
+      400,
+      "invalid_content_type",
+      `${ctx.method} requests must have Content-Type header with "application/json"`,
+    )
+  }
+  if (ctx.body != null && (typeof ctx.body !== "object" || Array.isArray(ctx.body))) {
+    throw badRequest("Request body must be a JSON object")
+  }
+  return { ...query, ...(ctx.body ?? {}) }
+}
+
+const requireString = (params, key) => {
+  const value = params[key]
+  if (typeof value !== "string" || value.length === 0) {
+    throw badRequest(`${key} is required`)
+  }
+  return value
+}
+
+const optionalString = (params, key) => {
+  const value = params[key]
+  if (value == null) return undefined
+  if (typeof value !== "string") throw badRequest(`Expected string for "${key}"`)
+  return value
+}
+
+const optionalArray = (params, key) => {
+  const value = params[key]
+  if (value == null) return undefined
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw badRequest(`Expected array of strings for "${key}"`)
+  }
+  return value
+}
+
+const parseBool = (value) => value === true || value === "true"
+
+const parseTimestamp = (value, key) => {
+  if (value == null) return undefined
+  const date = new Date(value)
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw badRequest(`Invalid timestamp for "${key}"`)
+  }
+  if (Number.isNaN(date.getTime())) throw badRequest(`Invalid timestamp for "${key}"`)
+  return date
+}
+
+/** Same checks as the fake's withApiKey middleware. Returns the workspace_id. */
+export const authenticate = (ctx) => {
+  const header = ctx.req.headers.authorization
+  if (header == null) throw new HttpError(401, "unauthorized", "No Authorization header")
+  const token = header.split("Bearer ")[1]
+  if (token == null || token === "") {
+    throw new HttpError(401, "unauthorized", "No token provided")
+  }
+  const apiKey = ctx.world.db.getState().api_keys.find((k) => k.token === token)
+  if (apiKey == null) throw new HttpError(401, "unauthorized", "API Key not found")
+  return apiKey.workspace_id
+}
+
+const findDevice = (db, workspace_id, device_id) =>
+  db.getState().devices.find((d) => d.device_id === device_id && d.workspace_id === workspace_id)
+
+const requireDevice = (db, workspace_id, device_id) => {
+  const device = findDevice(db, workspace_id, device_id)
+  if (device == null) throw notFound("device_not_found", "Device not found")
+  return device
+}
+
+/** setTimeout that the world forgets about on reset; `null` delay = never. */
+const schedule = (world, delayMs, fn) => {
+  if (delayMs == null || delayMs > MAX_TIMEOUT_MS) return
+  const timer = setTimeout(() => {
+    world.timers.delete(timer)
+    fn()
+  }, delayMs)
+  world.timers.add(timer)
+}
+
+const secondsToMs = (seconds) =>
+  Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : null
+
+// ---------------------------------------------------------------- devices
+
+const queryHash = (filters) =>
+  createHash("sha256")
+    .update(JSON.stringify(Object.entries(filters).sort(([a], [b]) => (a < b ? -1 : 1))))
+    .digest("hex")
+
+const encodeCursor = (hash, device) =>
+  Buffer.from(
+    JSON.stringify([hash, { device_id: device.device_id, created_at: device.created_at }]),
+    "utf8",
+  ).toString("base64")
+
+const decodeCursor = (cursor) => {
+  try {
+    const [hash, pointer] = JSON.parse(Buffer.from(cursor, "base64").toString("utf8"))
+    if (typeof hash !== "string" || typeof pointer?.device_id !== "string") throw new Error()
+    return { hash, pointer }
+  } catch {
+    throw badRequest("Invalid page_cursor")
+  }
+}
+
+const compareDevices = (a, b) => {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1
+  if (a.device_id === b.device_id) return 0
+  return a.device_id < b.device_id ? -1 : 1
+}
+
+const listDevices = (ctx, { locksOnly }) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const filters = {
+    device_ids: optionalArray(params, "device_ids"),
+    connected_account_id: optionalString(params, "connected_account_id"),
+    connected_account_ids: optionalArray(params, "connected_account_ids"),
+    device_type: optionalString(params, "device_type"),
+    device_types: optionalArray(params, "device_types"),
+    manufacturer: optionalString(params, "manufacturer"),
+    limit: params.limit == null ? 500 : Number(params.limit),
+  }
+  if (!Number.isInteger(filters.limit) || filters.limit <= 0) {
+    throw badRequest('Expected positive integer for "limit"')
+  }
+  for (const key of Object.keys(filters)) if (filters[key] === undefined) delete filters[key]
+  const hash = queryHash(filters)
+
+  let devices = ctx.world.db.getState().devices.filter((d) => {
+    if (d.workspace_id !== workspace_id || d.is_managed === false) return false
+    if (locksOnly && !LOCK_DEVICE_TYPES.includes(d.device_type)) return false
+    if (filters.device_ids != null && !filters.device_ids.includes(d.device_id)) return false
+    if (filters.connected_account_id != null && d.connected_account_id !== filters.connected_account_id) return false
+    if (filters.connected_account_ids != null && !filters.connected_account_ids.includes(d.connected_account_id)) return false
+    if (filters.device_type != null && d.device_type !== filters.device_type) return false
+    if (filters.device_types != null && !filters.device_types.includes(d.device_type)) return false
+    if (filters.manufacturer != null && d.properties?.manufacturer !== filters.manufacturer) return false
+    return true
+  })
+  devices = devices.sort(compareDevices)
+
+  let start = 0
+  const cursor = params.page_cursor
+  if (cursor != null && cursor !== "") {
+    const { hash: cursorHash, pointer } = decodeCursor(String(cursor))
+    if (cursorHash !== hash) {
+      throw badRequest(
+        "When using next_page_cursor, the request must send parameters identical to the initial request.",
+        "mismatched_page_parameters",
+      )
+    }
+    const target = { created_at: pointer.created_at ?? "", device_id: pointer.device_id }
+    start = devices.findIndex((d) => compareDevices(d, target) >= 0)
+    if (start === -1) start = devices.length
+  }
+  const page = devices.slice(start, start + filters.limit)
+  const next = devices[start + filters.limit]
+  const next_page_cursor = next == null ? null : encodeCursor(hash, next)
+  let next_page_url = null
+  if (next_page_cursor != null) {
+    const url = new URL(ctx.url.pathname, ctx.world.baseUrl)
+    for (const [key, value] of Object.entries(filters)) {
+      if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, v)
+      else url.searchParams.set(key, String(value))
+    }
+    url.searchParams.set("page_cursor", next_page_cursor)
+    next_page_url = url.toString()
+  }
+  const pagination = { has_next_page: next != null, next_page_cursor, next_page_url }
+  return locksOnly ? { locks: page, devices: page, pagination } : { devices: page, pagination }
+}
+
+const getLock = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const device_id = optionalString(params, "device_id")
+  const name = optionalString(params, "name")
+  if (!device_id && !name) throw badRequest("Either 'device_id' or 'name' is required")
+  const device = ctx.world.db
+    .getState()
+    .devices.find(
+      (d) =>
+        d.workspace_id === workspace_id &&
+        (device_id == null || d.device_id === device_id) &&
+        (name == null || d.properties?.name === name),
+    )
+  if (device == null || !LOCK_DEVICE_TYPES.includes(device.device_type)) {
+    throw notFound("device_not_found", "Device not found")
+  }
+  return { lock: device, device }
+}
+
+// ---------------------------------------------------------------- action attempts
+
+const attemptSnapshot = (db, action_attempt_id) =>
+  db.findActionAttempt({ action_attempt_id })
+
+const finishAttempt = (db, action_attempt_id, outcome) => {
+  if (outcome.error != null) {
+    return db.updateActionAttempt({
+      action_attempt_id,
+      status: "error",
+      result: null,
+      error: outcome.error,
+    })
+  }
+  return db.updateActionAttempt({
+    action_attempt_id,
+    status: "success",
+    result: outcome.result ?? {},
+    error: null,
+  })
+}
+
+/**
+ * Create an action attempt, then settle it via `run` (which returns
+ * {error} or {result} and applies side effects) now or after the configured
+ * delay. An attempt fault (attempt_error / attempt_pending, already taken by
+ * the caller) short-circuits `run`.
+ * Returns the response body.
+ */
+const runAttempt = (ctx, action_type, run, { sync, fault }) => {
+  const { world, sandbox } = ctx
+  const db = world.db
+  const attempt = db.addActionAttempt({ action_type, status: "pending" })
+  const initial = { ...attempt }
+
+  const settle = () => {
+    if (attemptSnapshot(db, attempt.action_attempt_id) == null) return
+    if (fault?.kind === "attempt_pending") return
+    if (fault?.kind === "attempt_error") {
+      finishAttempt(db, attempt.action_attempt_id, {
+        error: {
+          type: fault.error_type ?? "uncategorized_error",
+          message: fault.message ?? "The action failed (sandbox fault)",
+        },
+      })
+      return
+    }
+    finishAttempt(db, attempt.action_attempt_id, run(attempt.action_attempt_id))
+  }
+
+  const delayMs = secondsToMs(sandbox.config.action_attempt_delay_s) ?? 0
+  if (delayMs === 0) settle()
+  else schedule(world, delayMs, settle)
+
+  const final = attemptSnapshot(db, attempt.action_attempt_id) ?? initial
+  return { action_attempt: sync ? final : initial }
+}
+
+const lockAction = (action) => (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const device_id = requireString(params, "device_id")
+  const device = requireDevice(ctx.world.db, workspace_id, device_id)
+  if (!isLockDevice(device)) {
+    throw badRequest("Device is not a lock")
+  }
+  const locking = action === "lock"
+  const action_type = locking ? "LOCK_DOOR" : "UNLOCK_DOOR"
+  const fault = ctx.sandbox.faults.take(ctx.path, ATTEMPT_FAULTS)
+
+  return runAttempt(
+    ctx,
+    action_type,
+    (action_attempt_id) => {
+      const db = ctx.world.db
+      const current = findDevice(db, workspace_id, device_id)
+      if (current == null) {
+        return { error: { type: "device_not_found", message: "Device was removed" } }
+      }
+      if (current.properties?.online === false) {
+        return {
+          error: {
+            type: "device_offline",
+            message: `Device is offline; cannot ${action} it.`,
+          },
+        }
+      }
+      const allowed = locking ? current.can_remotely_lock : current.can_remotely_unlock
+      if (allowed === false) {
+        return {
+          error: {
+            type: "device_cannot_perform_requested_action",
+            message: `This device cannot be ${locking ? "locked" : "unlocked"} remotely.`,
+          },
+        }
+      }
+      const properties = { locked: locking }
+      if (current.properties?.salto_ks_metadata != null) {
+        properties.salto_ks_metadata = {
+          ...current.properties.salto_ks_metadata,
+          locked_state: locking ? "locked" : "unlocked",
+        }
+      }
+      db.updateDevice({ device_id, properties })
+      const now = new Date().toISOString()
+      db.addEvent({
+        event_type: locking ? "lock.locked" : "lock.unlocked",
+        workspace_id,
+        device_id,
+        connected_account_id: current.connected_account_id,
+        action_attempt_id,
+        method: "remote",
+        created_at: now,
+        occurred_at: now,
+      })
+      return { result: {} }
+    },
+    { sync: parseBool(params.sync), fault },
+  )
+}
+
+// ---------------------------------------------------------------- access codes
+
+const generateSaltoPin = (db, device_id) => {
+  const used = new Set(
+    db.getState().access_codes.filter((ac) => ac.device_id === device_id).map((ac) => ac.code),
+  )
+  for (;;) {
+    const pin = String(randomInt(0, 1_000_000)).padStart(6, "0")
+    if (!used.has(pin)) return pin
+  }
+}
+
+const assignSaltoCode = (ctx, access_code_id) => {
+  const db = ctx.world.db
+  const code = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
+  if (code == null || !code.is_waiting_for_code_assignment) return
+  const now = Date.now()
+  const active =
+    code.type !== "time_bound" ||
+    (new Date(code.starts_at).getTime() <= now && now < new Date(code.ends_at).getTime())
+  db.updateAccessCode({
+    access_code_id,
+    code: generateSaltoPin(db, code.device_id),
+    is_waiting_for_code_assignment: false,
+    status: active ? "set" : "unset",
+    is_scheduled_on_device: true,
+  })
+  const device = db.getState().devices.find((d) => d.device_id === code.device_id)
+  if (active) {
+    db.addEvent({
+      event_type: "access_code.set",
+      workspace_id: code.workspace_id,
+      device_id: code.device_id,
+      access_code_id,
+      connected_account_id: device?.connected_account_id,
+    })
+  }
+}
+
+const createAccessCode = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const device_id = requireString(params, "device_id")
+  const device = requireDevice(ctx.world.db, workspace_id, device_id)
+  if (!isSaltoDevice(device)) return DELEGATE
+
+  if (params.code != null) {
+    throw badRequest(
+      "Salto KS locks do not accept a custom code: Salto generates the PIN. Omit `code` and read it once assigned.",
+    )
+  }
+  const name = optionalString(params, "name") ?? "New Access Code"
+  const starts_at = parseTimestamp(params.starts_at, "starts_at")
+  const ends_at = parseTimestamp(params.ends_at, "ends_at")
+  if ((starts_at == null) !== (ends_at == null)) {
+    throw badRequest("Both starts_at and ends_at must be provided if one is")
+  }
+  if (starts_at != null && ends_at <= starts_at) {
+    throw badRequest("ends_at must be after starts_at")
+  }
+
+  const db = ctx.world.db
+  const access_code = db.addAccessCode({
+    device_id,
+    name,
+    code: null,
+    workspace_id,
+    status: "setting",
+    is_waiting_for_code_assignment: true,
+    is_scheduled_on_device: false,
+    pulled_backup_access_code_id: null,
+    ...(starts_at != null
+      ? { type: "time_bound", starts_at: starts_at.toISOString(), ends_at: ends_at.toISOString() }
+      : { type: "ongoing" }),
+  })
+  db.addEvent({
+    event_type: "access_code.created",
+    workspace_id,
+    device_id,
+    access_code_id: access_code.access_code_id,
+    connected_account_id: device.connected_account_id,
+  })
+  const delayMs = secondsToMs(ctx.sandbox.config.salto_code_delay_s)
+  schedule(ctx.world, delayMs, () => assignSaltoCode(ctx, access_code.access_code_id))
+  return { access_code }
+}
+
+const updateAccessCode = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const access_code_id = requireString(params, "access_code_id")
+  const db = ctx.world.db
+  const code = db
+    .getState()
+    .access_codes.find((ac) => ac.access_code_id === access_code_id && ac.workspace_id === workspace_id)
+  if (code == null) {
+    throw notFound("access_code_not_found", "Could not find an access_code with device_id or access_code_id")
+  }
+  const device = findDevice(db, workspace_id, code.device_id)
+  if (isSaltoDevice(device) && params.code != null && params.code !== code.code) {
+    throw badRequest(
+      "Salto KS locks do not accept a custom code: Salto generates the PIN.",
+    )
+  }
+  return DELEGATE
+}
+
+const listAccessCodes = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const device_id = optionalString(params, "device_id")
+  const access_code_ids = optionalArray(params, "access_code_ids")
+  if (!device_id && access_code_ids == null) {
+    throw badRequest("Either 'device_id' or 'access_code_ids' is required")
+  }
+  if (device_id) requireDevice(ctx.world.db, workspace_id, device_id)
+  const access_codes = ctx.world.db
+    .getState()
+    .access_codes.filter(
+      (ac) =>
+        ac.workspace_id === workspace_id &&
+        !(ac.is_backup ?? false) &&
+        (device_id == null || ac.device_id === device_id) &&
+        (access_code_ids == null || access_code_ids.includes(ac.access_code_id)),
+    )
+  return { access_codes }
+}
+
+const deleteAccessCode = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const access_code_id = requireString(params, "access_code_id")
+  const db = ctx.world.db
+  const code = db
+    .getState()
+    .access_codes.find((ac) => ac.access_code_id === access_code_id && ac.workspace_id === workspace_id)
+  if (code == null) {
+    throw notFound(
+      "access_code_not_found",
+      "Could not find an access_code with device_id or access_code_id",
+    )
+  }
+  const fault = ctx.sandbox.faults.take(ctx.path, ATTEMPT_FAULTS)
+  if (fault?.kind === "attempt_pending") db.updateAccessCode({ access_code_id, status: "removing" })
+  return runAttempt(
+    ctx,
+    "DELETE_ACCESS_CODE",
+    () => {
+      const current = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
+      if (current == null) return { result: {} }
+      db.deleteAccessCode(access_code_id)
+      const device = db.getState().devices.find((d) => d.device_id === current.device_id)
+      db.addEvent({
+        event_type: "access_code.deleted",
+        workspace_id,
+        device_id: current.device_id,
+        access_code_id,
+        connected_account_id: device?.connected_account_id,
+      })
+      return { result: {} }
+    },
+    { sync: parseBool(params.sync), fault },
+  )
+}
+
+// ---------------------------------------------------------------- events
+
+const listEvents = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const since = parseTimestamp(params.since, "since")
+  const between = optionalArray(params, "between")
+  if (since == null && between == null) throw badRequest("Must specify either since or between")
+  if (since != null && between != null) throw badRequest("Cannot specify both since and between")
+  let start = since
+  let end
+  if (between != null) {
+    if (between.length !== 2) throw badRequest('Expected two timestamps for "between"')
+    start = parseTimestamp(between[0], "between")
+    end = parseTimestamp(between[1], "between")
+  }
+  const one = (key) => optionalString(params, key)
+  const many = (key) => optionalArray(params, key)
+  const device_id = one("device_id")
+  const device_ids = many("device_ids")
+  const access_code_id = one("access_code_id")
+  const access_code_ids = many("access_code_ids")
+  const event_type = one("event_type")
+  const event_types = many("event_types")
+  const connected_account_id = one("connected_account_id")
+  const limit = params.limit == null ? undefined : Number(params.limit)
+  if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) {
+    throw badRequest('Expected positive integer for "limit"')
+  }
+
+  let events = ctx.world.db.getState().events.filter((e) => {
+    if (e.workspace_id !== workspace_id) return false
+    const created = new Date(e.created_at)
+    if (start != null && !(created > start)) return false
+    if (end != null && !(created < end)) return false
+    if (event_type != null && e.event_type !== event_type) return false
+    if (event_types != null && !event_types.includes(e.event_type)) return false
+    if (device_id != null && e.device_id !== device_id) return false
+    if (device_ids != null && !device_ids.includes(e.device_id)) return false
+    if (access_code_id != null && e.access_code_id !== access_code_id) return false
+    if (access_code_ids != null && !access_code_ids.includes(e.access_code_id)) return false
+    if (connected_account_id != null && e.connected_account_id !== connected_account_id) return false
+    return true
+  })
+  if (limit !== undefined) events = events.slice(0, limit)
+  return { events }
+}
+
+// ---------------------------------------------------------------- connect webviews
+
+const createConnectWebview = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const accepted_providers = optionalArray(params, "accepted_providers")
+  const db = ctx.world.db
+  const webview = db.addConnectWebview({
+    workspace_id,
+    accepted_providers: accepted_providers ?? ["salto_ks"],
+    custom_redirect_url: optionalString(params, "custom_redirect_url"),
+    custom_redirect_failure_url: optionalString(params, "custom_redirect_failure_url"),
+    device_selection_mode: optionalString(params, "device_selection_mode"),
+    custom_metadata: params.custom_metadata,
+    automatically_manage_new_devices:
+      params.automatically_manage_new_devices == null
+        ? undefined
+        : parseBool(params.automatically_manage_new_devices),
+    wait_for_device_creation:
+      params.wait_for_device_creation == null ? undefined : parseBool(params.wait_for_device_creation),
+    accepted_capabilities: optionalArray(params, "accepted_capabilities"),
+  })
+  const token = ctx.newToken()
+  ctx.world.webviewTokens.set(webview.connect_webview_id, token)
+  const url = new URL("/_sandbox/webview", ctx.world.baseUrl)
+  url.searchParams.set("connect_webview_id", webview.connect_webview_id)
+  url.searchParams.set("auth_token", token)
+  db.updateConnectWebview({
+    connect_webview_id: webview.connect_webview_id,
+    url: url.toString(),
+    selected_provider: null,
+    authorized_at: null,
+  })
+  const connect_webview = db
+    .getState()
+    .connect_webviews.find((cw) => cw.connect_webview_id === webview.connect_webview_id)
+  return { connect_webview }
+}
+
+/** Called by the webview page after a good login. */
+export const authorizeConnectWebview = (world, connect_webview_id, { buildDevices }) => {
+  const db = world.db
+  const webview = db
+    .getState()
+    .connect_webviews.find((cw) => cw.connect_webview_id === connect_webview_id)
+  if (webview == null) throw new Error("unknown webview")
+  if (webview.status === "authorized") return webview
+  world.counters.webviewAccounts += 1
+  const n = world.counters.webviewAccounts
+  const connected_account_id = `salto_ks_webview_account_${n}`
+  addSaltoConnectedAccount(db, {
+    connected_account_id,
+    email: "jane@example.com",
+    workspace_id: webview.workspace_id,
+  })
+  const devices = buildDevices({ n, connected_account_id, workspace_id: webview.workspace_id })
+  db.setState({ devices: [...db.getState().devices, ...devices] })
+  const now = new Date().toISOString()
+  db.updateConnectWebview({
+    connect_webview_id,
+    status: "authorized",
+    login_successful: true,
+    connected_account_id,
+    selected_provider: "salto_ks",
+    authorized_at: now,
+  })
+  const base = { workspace_id: webview.workspace_id, connected_account_id }
+  db.addEvent({ event_type: "connect_webview.login_succeeded", ...base, connect_webview_id })
+  db.addEvent({ event_type: "connected_account.connected", ...base, connect_webview_id })
+  for (const device of devices) {
+    db.addEvent({ event_type: "device.connected", ...base, device_id: device.device_id })
+  }
+  return db.getState().connect_webviews.find((cw) => cw.connect_webview_id === connect_webview_id)
+}
+
+// ---------------------------------------------------------------- routing
+
+const routes = {
+  "/devices/list": { methods: ["GET", "POST"], handler: (ctx) => listDevices(ctx, { locksOnly: false }) },
+  "/locks/list": { methods: ["GET", "POST"], handler: (ctx) => listDevices(ctx, { locksOnly: true }) },
+  "/locks/get": { methods: ["GET", "POST"], handler: getLock },
+  "/locks/lock_door": { methods: ["POST"], handler: lockAction("lock") },
+  "/locks/unlock_door": { methods: ["POST"], handler: lockAction("unlock") },
+  "/access_codes/create": { methods: ["POST"], handler: createAccessCode },
+  "/access_codes/update": { methods: ["POST", "PATCH"], handler: updateAccessCode },
+  "/access_codes/list": { methods: ["GET", "POST"], handler: listAccessCodes },
+  "/access_codes/delete": { methods: ["POST", "DELETE"], handler: deleteAccessCode },
+  "/events/list": { methods: ["GET", "POST"], handler: listEvents },
+  "/connect_webviews/create": { methods: ["POST"], handler: createConnectWebview },
+}
+
+/**
+ * Answer an API request with a sandbox route, or return DELEGATE.
+ * Throws HttpError for Seam-style errors.
+ */
+export const handleApiRoute = (ctx) => {
+  const route = routes[ctx.path]
+  if (route == null) return DELEGATE
+  if (!route.methods.includes(ctx.method)) {
+    throw new HttpError(405, "method_not_allowed", `only ${route.methods.join(",")} accepted`)
+  }
+  const result = route.handler(ctx)
+  if (result === DELEGATE) return DELEGATE
+  sendOk(ctx.res, result, { "seam-request-id": ctx.world.db.getNextRequestId() })
+  return undefined
+}

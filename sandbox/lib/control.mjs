@@ -1,0 +1,236 @@
+// The /_sandbox/* control API (no auth; the server only listens on loopback).
+import {
+  applyDevicePatch,
+  buildGenericLock,
+  buildSaltoDevice,
+  SALTO_CONNECTED_ACCOUNT_ID,
+  SANDBOX_WORKSPACE_ID,
+} from "./devices.mjs"
+import { badRequest, HttpError, notFound, sendJson } from "./http.mjs"
+import { addDevicesBulk, describeWorld } from "./state.mjs"
+import { handleWebview } from "./webview.mjs"
+
+export const DEFAULT_CONFIG = Object.freeze({
+  salto_code_delay_s: 1,
+  action_attempt_delay_s: 0,
+})
+
+const MAX_ADD_COUNT = 100_000
+
+const DEFAULT_ACCOUNT_FOR_TYPE = {
+  salto_lock: SALTO_CONNECTED_ACCOUNT_ID,
+  august_lock: "john_connected_account_id",
+  schlage_lock: "jane_connected_account_id",
+}
+
+const requireObject = (payload) => {
+  if (payload == null || typeof payload !== "object" || Array.isArray(payload)) {
+    throw badRequest("Expected a JSON object body")
+  }
+  return payload
+}
+
+const requireDeviceId = (payload) => {
+  const { device_id } = payload
+  if (typeof device_id !== "string" || device_id === "") throw badRequest('"device_id" is required')
+  return device_id
+}
+
+const findDeviceOr404 = (world, device_id) => {
+  const device = world.db.getState().devices.find((d) => d.device_id === device_id)
+  if (device == null) throw notFound("device_not_found", `No device ${device_id}`)
+  return device
+}
+
+const replaceDevice = (world, device) => {
+  const { db } = world
+  db.setState({
+    devices: db.getState().devices.map((d) => (d.device_id === device.device_id ? device : d)),
+  })
+}
+
+const updateDevice = (sandbox, payload) => {
+  const world = sandbox.world
+  const device_id = requireDeviceId(payload)
+  const device = findDeviceOr404(world, device_id)
+  const { properties } = payload
+  if (properties != null && (typeof properties !== "object" || Array.isArray(properties))) {
+    throw badRequest('"properties" must be an object')
+  }
+  const updated = applyDevicePatch(device, payload)
+  replaceDevice(world, updated)
+  return { ok: true, device: updated }
+}
+
+const addDevices = (sandbox, payload) => {
+  const world = sandbox.world
+  const {
+    count = 1,
+    device_type = "salto_lock",
+    connected_account_id: requestedAccount,
+    workspace_id = SANDBOX_WORKSPACE_ID,
+    name,
+    ...patch
+  } = payload
+  if (!Number.isInteger(count) || count < 1 || count > MAX_ADD_COUNT) {
+    throw badRequest(`"count" must be an integer between 1 and ${MAX_ADD_COUNT}`)
+  }
+  if (typeof device_type !== "string" || !device_type.endsWith("_lock")) {
+    throw badRequest('"device_type" must be a lock type such as "salto_lock" or "august_lock"')
+  }
+  const connected_account_id =
+    requestedAccount ?? DEFAULT_ACCOUNT_FOR_TYPE[device_type] ?? "john_connected_account_id"
+  const account = world.db
+    .getState()
+    .connected_accounts.find((ca) => ca.connected_account_id === connected_account_id)
+  if (account == null) throw badRequest(`Unknown connected_account_id ${connected_account_id}`)
+  if (account.workspace_id !== workspace_id) {
+    throw badRequest("connected_account_id belongs to another workspace")
+  }
+
+  const created_at = new Date().toISOString()
+  const hasPatch = Object.keys(patch).length > 0
+  const devices = []
+  for (let i = 0; i < count; i += 1) {
+    world.counters.added += 1
+    const n = String(world.counters.added).padStart(5, "0")
+    const device_id = `${device_type}_added_${n}`
+    const deviceName = count === 1 && typeof name === "string" ? name : `${name ?? "Added Lock"} ${n}`
+    let device =
+      device_type === "salto_lock"
+        ? buildSaltoDevice({
+            device_id,
+            name: deviceName,
+            workspace_id,
+            connected_account_id,
+            created_at,
+          })
+        : buildGenericLock({
+            device_id,
+            device_type,
+            name: deviceName,
+            workspace_id,
+            connected_account_id,
+            created_at,
+          })
+    if (hasPatch) device = applyDevicePatch(device, patch)
+    devices.push(device)
+  }
+  addDevicesBulk(world.db, devices)
+  return { ok: true, device_ids: devices.map((d) => d.device_id) }
+}
+
+const removeDevice = (sandbox, payload) => {
+  const world = sandbox.world
+  const device_id = requireDeviceId(payload)
+  const device = findDeviceOr404(world, device_id)
+  const { db } = world
+  const state = db.getState()
+  db.setState({
+    devices: state.devices.filter((d) => d.device_id !== device_id),
+    access_codes: state.access_codes.filter((ac) => ac.device_id !== device_id),
+  })
+  db.addEvent({
+    event_type: "device.removed",
+    workspace_id: device.workspace_id,
+    device_id,
+    connected_account_id: device.connected_account_id,
+  })
+  return { ok: true, device_id }
+}
+
+const addEvent = (sandbox, payload) => {
+  const world = sandbox.world
+  const { device_id, event_type, ...extra } = payload
+  if (typeof event_type !== "string" || event_type === "") {
+    throw badRequest('"event_type" is required')
+  }
+  const device = device_id == null ? undefined : findDeviceOr404(world, device_id)
+  const now = new Date().toISOString()
+  const event = world.db.addEvent({
+    workspace_id: device?.workspace_id ?? SANDBOX_WORKSPACE_ID,
+    ...(device != null
+      ? { device_id, connected_account_id: device.connected_account_id }
+      : {}),
+    created_at: now,
+    occurred_at: now,
+    ...extra,
+    event_type,
+  })
+  return { ok: true, event }
+}
+
+const setConfig = (sandbox, payload) => {
+  for (const [key, value] of Object.entries(payload)) {
+    if (!(key in DEFAULT_CONFIG)) throw badRequest(`Unknown config key "${key}"`)
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw badRequest(`"${key}" must be a non-negative number of seconds`)
+    }
+  }
+  Object.assign(sandbox.config, payload)
+  return { ok: true, ...sandbox.config }
+}
+
+/** Routes: "METHOD path" -> (sandbox, payload) => JSON body. */
+const routes = {
+  "GET state": (sandbox) => describeWorld(sandbox.world),
+  "POST reset": async (sandbox) => {
+    await sandbox.reset()
+    return { ok: true, ...describeWorld(sandbox.world) }
+  },
+  "POST devices/update": (sandbox, payload) => updateDevice(sandbox, payload),
+  "POST devices/add": (sandbox, payload) => addDevices(sandbox, payload),
+  "POST devices/remove": (sandbox, payload) => removeDevice(sandbox, payload),
+  "POST events/add": (sandbox, payload) => addEvent(sandbox, payload),
+  "GET config": (sandbox) => ({ ...sandbox.config }),
+  "POST config": (sandbox, payload) => setConfig(sandbox, payload),
+  "GET faults": (sandbox) => ({ faults: sandbox.faults.list() }),
+  "POST faults": (sandbox, payload) => ({ ok: true, fault: sandbox.faults.add(payload) }),
+  "POST faults/clear": (sandbox) => {
+    sandbox.faults.clear()
+    return { ok: true }
+  },
+  "GET requests": (sandbox) => Object.fromEntries(sandbox.requestCounts),
+  "POST requests/reset": (sandbox) => {
+    sandbox.requestCounts.clear()
+    return { ok: true }
+  },
+}
+
+const parseForm = (req, rawBody) => {
+  const text = rawBody.toString("utf8")
+  if ((req.headers["content-type"] ?? "").includes("json")) {
+    try {
+      const parsed = JSON.parse(text || "{}")
+      return parsed != null && typeof parsed === "object" ? parsed : {}
+    } catch {
+      return {}
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(text))
+}
+
+/** `subpath` is the part after "/_sandbox/", without a trailing slash. */
+export const handleControl = async (sandbox, req, res, subpath, url, rawBody) => {
+  if (subpath === "webview") {
+    handleWebview(sandbox.world, req, res, url, req.method === "POST" ? parseForm(req, rawBody) : {})
+    return
+  }
+  const method = req.method === "HEAD" ? "GET" : req.method
+  const route = routes[`${method} ${subpath}`]
+  if (route == null) {
+    const exists = Object.keys(routes).some((key) => key.split(" ")[1] === subpath)
+    if (exists) throw new HttpError(405, "method_not_allowed", `Method ${req.method} not allowed`)
+    throw notFound("not_found", `Unknown sandbox endpoint /_sandbox/${subpath}`)
+  }
+  let payload = {}
+  if (method === "POST" && rawBody.length > 0) {
+    try {
+      payload = JSON.parse(rawBody.toString("utf8"))
+    } catch {
+      throw badRequest("Invalid JSON")
+    }
+    requireObject(payload)
+  }
+  sendJson(res, 200, await route(sandbox, payload))
+}

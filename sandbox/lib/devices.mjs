@@ -1,0 +1,282 @@
+// Builders for the Salto KS devices the fake does not know about.
+
+export const SANDBOX_WORKSPACE_ID = "seed_workspace_1"
+export const SANDBOX_API_KEY = "seam_apikey1_token"
+export const EMPTY_WORKSPACE_API_KEY = "seam_apikey2_token"
+export const SALTO_CONNECTED_ACCOUNT_ID = "salto_ks_connected_account"
+export const SALTO_SITE_ID = "salto_site_0001"
+export const SALTO_SITE_NAME = "Sandbox HQ"
+
+/** Device types treated as locks by the sandbox's locks/* and list routes. */
+export const LOCK_DEVICE_TYPES = [
+  "august_lock",
+  "schlage_lock",
+  "yale_lock",
+  "smartthings_lock",
+  "salto_lock",
+]
+
+export const isSaltoDevice = (device) => device?.device_type === "salto_lock"
+
+export const isLockDevice = (device) =>
+  LOCK_DEVICE_TYPES.includes(device?.device_type) ||
+  (device?.properties != null && "locked" in device.properties)
+
+export const batteryStatus = (level) => {
+  if (level <= 0.1) return "critical"
+  if (level <= 0.25) return "low"
+  if (level < 0.9) return "good"
+  return "full"
+}
+
+/** Salto KS reports battery as a word, not a number. */
+export const saltoBatteryWord = (level) => {
+  if (level <= 0.1) return "critical"
+  if (level <= 0.25) return "low"
+  if (level < 0.9) return "normal"
+  return "full"
+}
+
+export const offlineError = (created_at = new Date().toISOString()) => ({
+  error_code: "device_offline",
+  message: "Device is offline",
+  is_device_error: true,
+  created_at,
+})
+
+const SALTO_MODELS = {
+  escutcheon: "XS4 One Escutcheon",
+  cylinder: "Neo Cylinder",
+  wall_reader: "XS4 Wall Reader",
+  locker: "XS4 Locker",
+}
+
+let lockIdSeq = 0
+
+/**
+ * A complete salto_lock device object, shaped like the fake's own devices
+ * (so every fake route that reads devices keeps working).
+ */
+export const buildSaltoDevice = ({
+  device_id,
+  name,
+  workspace_id = SANDBOX_WORKSPACE_ID,
+  connected_account_id = SALTO_CONNECTED_ACCOUNT_ID,
+  created_at = new Date().toISOString(),
+  locked = true,
+  online = true,
+  door_open = false,
+  battery_level = 0.86,
+  lock_type = "escutcheon",
+  max_active_codes_supported = 50,
+  can_remotely_lock = true,
+  can_remotely_unlock = true,
+  site_id = SALTO_SITE_ID,
+  site_name = SALTO_SITE_NAME,
+  errors,
+  warnings = [],
+}) => {
+  lockIdSeq += 1
+  const model = SALTO_MODELS[lock_type] ?? "XS4 One"
+  return {
+    device_id,
+    is_managed: true,
+    device_type: "salto_lock",
+    display_name: name,
+    connected_account_id,
+    capabilities_supported: ["lock", "access_code"],
+    created_at,
+    workspace_id,
+    errors: errors ?? (online ? [] : [offlineError(created_at)]),
+    warnings,
+    custom_metadata: {},
+    space_ids: [],
+    can_remotely_lock,
+    can_remotely_unlock,
+    can_program_online_access_codes: true,
+    properties: {
+      name,
+      appearance: { name },
+      online,
+      locked,
+      door_open,
+      battery_level,
+      battery: { level: battery_level, status: batteryStatus(battery_level) },
+      model: {
+        display_name: model,
+        manufacturer_display_name: "Salto",
+      },
+      manufacturer: "salto",
+      supported_code_lengths: [6],
+      max_active_codes_supported,
+      has_direct_power: false,
+      serial_number: `SKS-${String(lockIdSeq).padStart(6, "0")}`,
+      currently_triggering_noise_threshold_ids: [],
+      salto_ks_metadata: {
+        lock_id: `${device_id}_salto_id`,
+        customer_reference: name,
+        lock_type,
+        battery_level: saltoBatteryWord(battery_level),
+        locked_state: locked ? "locked" : "unlocked",
+        model,
+        site_id,
+        site_name,
+        has_custom_pin_subscription: true,
+      },
+    },
+  }
+}
+
+/** A plain lock of a type the fake knows (august_lock, schlage_lock, ...). */
+export const buildGenericLock = ({
+  device_id,
+  device_type,
+  name,
+  workspace_id = SANDBOX_WORKSPACE_ID,
+  connected_account_id,
+  created_at = new Date().toISOString(),
+}) => {
+  const manufacturer = device_type.replace(/_lock$/, "")
+  return {
+    device_id,
+    is_managed: true,
+    device_type,
+    display_name: name,
+    connected_account_id,
+    capabilities_supported: ["lock", "access_code"],
+    created_at,
+    workspace_id,
+    errors: [],
+    warnings: [],
+    custom_metadata: {},
+    space_ids: [],
+    can_remotely_lock: true,
+    can_remotely_unlock: true,
+    can_program_online_access_codes: true,
+    properties: {
+      name,
+      appearance: { name },
+      online: true,
+      locked: true,
+      door_open: false,
+      battery_level: 1,
+      battery: { level: 1, status: "full" },
+      model: {
+        display_name: `${manufacturer} lock`,
+        manufacturer_display_name: manufacturer,
+      },
+      manufacturer,
+      supported_code_lengths: [4, 5, 6, 7, 8],
+      max_active_codes_supported: 250,
+      currently_triggering_noise_threshold_ids: [],
+    },
+  }
+}
+
+/** The Salto locks seeded into the sandbox workspace, with their roles. */
+export const SEEDED_SALTO_LOCKS = [
+  {
+    role: "normal",
+    device_id: "salto_lock_front_door",
+    name: "Front Door",
+    battery_level: 0.86,
+    lock_type: "escutcheon",
+  },
+  {
+    role: "offline",
+    device_id: "salto_lock_back_office",
+    name: "Back Office",
+    online: false,
+    battery_level: 0.64,
+    lock_type: "cylinder",
+  },
+  {
+    role: "low_battery",
+    device_id: "salto_lock_storage_room",
+    name: "Storage Room",
+    battery_level: 0.12,
+    lock_type: "cylinder",
+  },
+  {
+    role: "no_remote_unlock",
+    device_id: "salto_lock_server_room",
+    name: "Server Room",
+    can_remotely_unlock: false,
+    battery_level: 0.95,
+    lock_type: "wall_reader",
+  },
+  {
+    role: "small_code_limit",
+    device_id: "salto_lock_meeting_room",
+    name: "Meeting Room",
+    locked: false,
+    door_open: true,
+    max_active_codes_supported: 2,
+    battery_level: 0.55,
+    lock_type: "escutcheon",
+  },
+]
+
+const isPlainObject = (value) =>
+  value != null && typeof value === "object" && !Array.isArray(value)
+
+/** Deep merge of plain objects; arrays and scalars in `patch` replace. */
+export const deepMerge = (base, patch) => {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch
+  const out = { ...base }
+  for (const [key, value] of Object.entries(patch)) {
+    out[key] = isPlainObject(value) && isPlainObject(base[key]) ? deepMerge(base[key], value) : value
+  }
+  return out
+}
+
+/**
+ * Apply `patch` (top-level fields plus a `properties` object, deep merged) to a
+ * device and keep the derived fields consistent: battery_level <-> battery,
+ * Salto metadata, and the device_offline error.
+ */
+export const applyDevicePatch = (device, patch) => {
+  const { device_id: _ignored, properties: propPatch = {}, ...top } = patch
+  const next = deepMerge(device, top)
+  const props = deepMerge(device.properties, propPatch)
+
+  if (typeof propPatch.battery_level === "number" && propPatch.battery?.level == null) {
+    props.battery = {
+      level: propPatch.battery_level,
+      status: propPatch.battery?.status ?? batteryStatus(propPatch.battery_level),
+    }
+  } else if (typeof propPatch.battery?.level === "number") {
+    if (propPatch.battery_level == null) props.battery_level = propPatch.battery.level
+    if (propPatch.battery.status == null) props.battery.status = batteryStatus(propPatch.battery.level)
+  }
+
+  if (props.salto_ks_metadata != null) {
+    const meta = { ...props.salto_ks_metadata }
+    const metaPatch = propPatch.salto_ks_metadata ?? {}
+    if ("locked" in propPatch && metaPatch.locked_state == null) {
+      meta.locked_state = props.locked ? "locked" : "unlocked"
+    }
+    if (
+      (propPatch.battery_level != null || propPatch.battery?.level != null) &&
+      metaPatch.battery_level == null
+    ) {
+      meta.battery_level = saltoBatteryWord(props.battery_level)
+    }
+    if (propPatch.name != null && metaPatch.customer_reference == null) {
+      meta.customer_reference = propPatch.name
+    }
+    props.salto_ks_metadata = meta
+  }
+  if (propPatch.name != null && propPatch.appearance == null) {
+    props.appearance = { ...props.appearance, name: propPatch.name }
+  }
+
+  if ("online" in propPatch && !("errors" in top)) {
+    const others = (next.errors ?? []).filter((e) => e.error_code !== "device_offline")
+    next.errors = props.online ? others : [...others, offlineError()]
+  }
+
+  next.properties = props
+  next.device_id = device.device_id
+  return next
+}

@@ -1,0 +1,150 @@
+// Builds one sandbox "world": a fresh fake database, its seed, the Salto KS
+// data, and the fake's own request handler (never bound to a port itself).
+import http from "node:http"
+import { randomBytes } from "node:crypto"
+
+import { createFake } from "@seamapi/fake-seam-connect"
+
+import {
+  buildSaltoDevice,
+  EMPTY_WORKSPACE_API_KEY,
+  SALTO_CONNECTED_ACCOUNT_ID,
+  SANDBOX_API_KEY,
+  SANDBOX_WORKSPACE_ID,
+  SEEDED_SALTO_LOCKS,
+} from "./devices.mjs"
+
+/**
+ * Run fake.startServer() with http.Server#listen replaced by a no-op, then take
+ * the request handler off the (never listening) server. Nothing binds a port,
+ * so the fake can never listen on all interfaces.
+ */
+const getFakeRequestHandler = async (fake, { port, baseUrl }) => {
+  const proto = http.Server.prototype
+  const hadOwn = Object.prototype.hasOwnProperty.call(proto, "listen")
+  const original = proto.listen
+  proto.listen = function listenDisabled(...args) {
+    const callback = args.find((arg) => typeof arg === "function")
+    if (callback != null) process.nextTick(callback)
+    return this
+  }
+  try {
+    await fake.startServer({ port, baseUrl, signals: [] })
+  } finally {
+    if (hadOwn) proto.listen = original
+    else delete proto.listen
+  }
+  const handler = fake.server?.server?.listeners("request")[0]
+  if (typeof handler !== "function") {
+    throw new Error("Could not find the fake's request handler")
+  }
+  return handler
+}
+
+/** Append many devices to the fake's store in one state update. */
+export const addDevicesBulk = (db, devices) => {
+  db.setState({ devices: [...db.getState().devices, ...devices] })
+}
+
+export const addSaltoConnectedAccount = (db, { connected_account_id, email, workspace_id }) => {
+  db.addConnectedAccount({
+    provider: "salto_ks",
+    workspace_id,
+    connected_account_id,
+    user_identifier: { email },
+    display_name: `Salto KS (${email})`,
+    account_type: "salto_ks",
+  })
+  return db.updateConnectedAccount({
+    connected_account_id,
+    account_type_display_name: "Salto KS",
+    errors: [],
+    warnings: [],
+  })
+}
+
+export const createWorld = async ({ port, baseUrl }) => {
+  const fake = await createFake()
+  await fake.seed()
+  const db = fake.database
+  const handler = await getFakeRequestHandler(fake, { port, baseUrl })
+
+  addSaltoConnectedAccount(db, {
+    connected_account_id: SALTO_CONNECTED_ACCOUNT_ID,
+    email: "facilities@example.com",
+    workspace_id: SANDBOX_WORKSPACE_ID,
+  })
+  db.addEvent({
+    event_type: "connected_account.connected",
+    workspace_id: SANDBOX_WORKSPACE_ID,
+    connected_account_id: SALTO_CONNECTED_ACCOUNT_ID,
+  })
+
+  const base = Date.now()
+  const roles = {}
+  const saltoDevices = SEEDED_SALTO_LOCKS.map(({ role, ...spec }, index) => {
+    roles[role] = spec.device_id
+    return buildSaltoDevice({
+      ...spec,
+      created_at: new Date(base + index).toISOString(),
+    })
+  })
+  addDevicesBulk(db, saltoDevices)
+  for (const device of saltoDevices) {
+    db.addEvent({
+      event_type: "device.connected",
+      workspace_id: SANDBOX_WORKSPACE_ID,
+      device_id: device.device_id,
+      connected_account_id: SALTO_CONNECTED_ACCOUNT_ID,
+    })
+  }
+
+  const otherLocks = db
+    .getState()
+    .devices.filter(
+      (d) =>
+        d.workspace_id === SANDBOX_WORKSPACE_ID &&
+        d.device_type !== "salto_lock" &&
+        d.device_type.endsWith("_lock"),
+    )
+    .map((d) => d.device_id)
+
+  return {
+    fake,
+    db,
+    handler,
+    baseUrl,
+    // sandbox bookkeeping, all reset together with the fake
+    roles,
+    saltoDeviceIds: saltoDevices.map((d) => d.device_id),
+    otherLockDeviceIds: otherLocks,
+    webviewTokens: new Map(), // connect_webview_id -> auth_token
+    counters: { added: 0, webviewAccounts: 0 },
+    timers: new Set(),
+  }
+}
+
+export const describeWorld = (world) => ({
+  workspace_id: SANDBOX_WORKSPACE_ID,
+  api_key: SANDBOX_API_KEY,
+  empty_workspace_api_key: EMPTY_WORKSPACE_API_KEY,
+  salto_connected_account_id: SALTO_CONNECTED_ACCOUNT_ID,
+  salto_device_ids: world.saltoDeviceIds,
+  other_lock_device_ids: world.otherLockDeviceIds,
+  normal_device_id: world.roles.normal,
+  offline_device_id: world.roles.offline,
+  low_battery_device_id: world.roles.low_battery,
+  no_remote_unlock_device_id: world.roles.no_remote_unlock,
+  small_code_limit_device_id: world.roles.small_code_limit,
+  webview_login: { email: "jane@example.com", password: "1234" },
+  device_count: world.db.getState().devices.filter((d) => d.workspace_id === SANDBOX_WORKSPACE_ID)
+    .length,
+})
+
+export const newToken = () => randomBytes(18).toString("base64url")
+
+/** Stop every timer a world started (pending code assignments, attempts). */
+export const disposeWorld = (world) => {
+  for (const timer of world.timers) clearTimeout(timer)
+  world.timers.clear()
+}

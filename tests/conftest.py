@@ -1,0 +1,91 @@
+"""Shared fixtures: the local Seam sandbox (real HTTP) and a config entry pointing at it."""
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.seam.const import (
+    CONF_API_URL,
+    CONF_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DOMAIN,
+)
+from tests import setup_integration
+from tests.sandbox import Sandbox
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy with Home Assistant's serializer, stored in tests/snapshots/ (as in core)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[Sandbox]:
+    """Start the local Seam sandbox once per test session; stop it by PID at the end."""
+    server = Sandbox.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def sandbox(sandbox_server: Sandbox, socket_enabled: None) -> AsyncIterator[Sandbox]:
+    """The sandbox, reset to its seeded state (no faults, default delays) before the test.
+
+    ``socket_enabled`` lets the test reach it over loopback HTTP (phcc blocks sockets).
+    """
+    await sandbox_server.reset()
+    yield sandbox_server
+
+
+@pytest.fixture
+async def sandbox_state(sandbox: Sandbox) -> dict[str, Any]:
+    """Ids of the seeded workspace, accounts and devices."""
+    state: dict[str, Any] = await sandbox.state()
+    return state
+
+
+@pytest.fixture
+def mock_config_entry(sandbox: Sandbox, sandbox_state: dict[str, Any]) -> MockConfigEntry:
+    """A config entry for the sandbox workspace (not yet added to Home Assistant)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Seam sandbox (sandbox)",
+        unique_id=sandbox_state["workspace_id"],
+        data={CONF_API_KEY: sandbox.api_key, CONF_API_URL: sandbox.url},
+        options={CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL},
+    )
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create entities that are disabled by default as enabled (phcc has no such fixture)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The sandbox config entry, set up and loaded."""
+    await setup_integration(hass, mock_config_entry)
+    return mock_config_entry
