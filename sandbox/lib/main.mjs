@@ -1,7 +1,7 @@
 // The sandbox HTTP server: one loopback-only listener in front of the fake.
 import http from "node:http"
 
-import { DELEGATE, handleApiRoute } from "./api.mjs"
+import { DELEGATE, authenticate, handleApiRoute } from "./api.mjs"
 import { DEFAULT_CONFIG, handleControl } from "./control.mjs"
 import { SANDBOX_API_KEY } from "./devices.mjs"
 import { Faults } from "./faults.mjs"
@@ -120,7 +120,11 @@ const runApi = async (sandbox, world, req, res, ctxBase) => {
   }
   const ctx = { ...ctxBase, req, res, body, world, sandbox, newToken }
   try {
-    if (handleApiRoute(ctx) === DELEGATE) await delegateToFake(world, req, res, body)
+    if (handleApiRoute(ctx) === DELEGATE) {
+      // Like the real API (and unlike the fake, which answers 400 missing_workspace_id): an unknown key is a 401.
+      authenticate(ctx)
+      await delegateToFake(world, req, res, body)
+    }
   } catch (error) {
     if (error instanceof HttpError) {
       sendError(res, error.status, error.type, error.message, error.extra, {
