@@ -1,6 +1,6 @@
 """Shared fixtures: the local Seam sandbox (real HTTP) and a config entry pointing at it."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -43,13 +43,13 @@ def sandbox_server() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-async def sandbox(sandbox_server: Sandbox, socket_enabled: None) -> AsyncIterator[Sandbox]:
+async def sandbox(sandbox_server: Sandbox, socket_enabled: None) -> Sandbox:
     """The sandbox, reset to its seeded state (no faults, default delays) before the test.
 
     ``socket_enabled`` lets the test reach it over loopback HTTP (phcc blocks sockets).
     """
     await sandbox_server.reset()
-    yield sandbox_server
+    return sandbox_server
 
 
 @pytest.fixture

@@ -1,0 +1,66 @@
+"""Base entity for the Seam integration."""
+
+from typing import override
+
+from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import Device
+from .const import DOMAIN
+from .coordinator import SeamCoordinator
+
+
+class SeamEntity(CoordinatorEntity[SeamCoordinator]):
+    """A Seam lock device's entity: unique id from device id and key, device info from Seam.
+
+    State is written only when what the entity shows changed (see ``_state_key``), so a poll
+    that finds a lock unchanged writes nothing.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: SeamCoordinator, device_id: str, key: str) -> None:
+        """Initialize the entity for one Seam device."""
+        super().__init__(coordinator)
+        self.device_id = device_id
+        self._attr_unique_id = f"{device_id}-{key}"
+        device = self.device
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, device_id)},
+            name=device.display_name,
+            manufacturer=device.manufacturer,
+            model=device.model,
+            serial_number=device.serial_number,
+            via_device_id=dr.async_get_device_id_by_identifier(
+                coordinator.hass,
+                (DOMAIN, coordinator.workspace.workspace_id),
+                config_entry_id=coordinator.config_entry.entry_id,
+            ),
+        )
+        self._written_key = self._state_key()
+
+    @property
+    def device(self) -> Device:
+        """The latest polled state of this entity's Seam device."""
+        return self.coordinator.data[self.device_id]
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while polling works and the device is present and online."""
+        device = self.coordinator.data.get(self.device_id)
+        return super().available and device is not None and device.online is not False
+
+    def _state_key(self) -> tuple[object, ...]:
+        """Return what the state is computed from: a change means a state write."""
+        return (self.coordinator.data.get(self.device_id), self.available)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write state only when this entity's device or availability changed."""
+        if (key := self._state_key()) != self._written_key:
+            self._written_key = key
+            super()._handle_coordinator_update()

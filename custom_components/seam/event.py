@@ -1,0 +1,58 @@
+"""Seam lock activity (locked / unlocked, by whom or how) as event entities."""
+
+from typing import override
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import ACTIVITY_EVENT_TYPES, SeamConfigEntry, SeamCoordinator
+from .entity import SeamEntity
+
+# Entities only read the coordinator's data.
+PARALLEL_UPDATES = 0
+
+ATTR_ACCESS_CODE_NAME = "access_code_name"
+ATTR_METHOD = "method"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SeamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up an activity event entity per Seam lock, now and for locks that appear later."""
+    coordinator = entry.runtime_data
+
+    def _async_add_locks(device_ids: list[str]) -> None:
+        async_add_entities(SeamActivityEvent(coordinator, device_id) for device_id in device_ids)
+
+    coordinator.new_lock_callbacks.append(_async_add_locks)
+    _async_add_locks(list(coordinator.data))
+
+
+class SeamActivityEvent(SeamEntity, EventEntity):
+    """Fires for each lock / unlock Seam reports, with the method and the access code's name."""
+
+    _attr_translation_key = "activity"
+    _attr_event_types = sorted(set(ACTIVITY_EVENT_TYPES.values()))
+
+    def __init__(self, coordinator: SeamCoordinator, device_id: str) -> None:
+        """Initialize the event entity."""
+        super().__init__(coordinator, device_id, "activity")
+
+    @override
+    def _state_key(self) -> tuple[object, ...]:
+        return (self.available,)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Fire the activity the latest poll found for this lock, oldest first."""
+        for activity in self.coordinator.new_activity.get(self.device_id, ()):
+            self._trigger_event(
+                activity.event_type,
+                {ATTR_METHOD: activity.method, ATTR_ACCESS_CODE_NAME: activity.access_code_name},
+            )
+            self.async_write_ha_state()
+        super()._handle_coordinator_update()

@@ -1,0 +1,135 @@
+"""Tests of the Seam binary sensors: door, connectivity and problem (real HTTP, sandbox)."""
+
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from tests.sandbox import Sandbox
+
+
+@pytest.fixture(autouse=True)
+def only_binary_sensors() -> Iterator[None]:
+    """Set up the binary sensor platform only."""
+    with patch("custom_components.seam.PLATFORMS", [Platform.BINARY_SENSOR]):
+        yield
+
+
+async def _async_refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+
+
+async def test_binary_sensors(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Door (only for locks that report it), connectivity and problem per lock."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_door_only_where_reported(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Salto locks report their door, the seeded August/Schlage locks do not."""
+    assert hass.states.get("binary_sensor.front_door_door").state == STATE_OFF
+    assert hass.states.get("binary_sensor.meeting_room_door").state == STATE_ON
+    assert hass.states.get("binary_sensor.smart_device_door") is None
+    assert hass.states.get("binary_sensor.smart_device_connectivity").state == STATE_ON
+
+
+async def test_door_opens(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """The door sensor follows door_open."""
+    await sandbox.update_device(sandbox_state["normal_device_id"], properties={"door_open": True})
+    await _async_refresh(hass, init_integration)
+    assert hass.states.get("binary_sensor.front_door_door").state == STATE_ON
+
+
+async def test_connectivity_available_while_offline(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """An offline lock's connectivity reads off (not unavailable); its other sensors are."""
+    assert hass.states.get("binary_sensor.back_office_connectivity").state == STATE_OFF
+    assert hass.states.get("binary_sensor.back_office_door").state == STATE_UNAVAILABLE
+    assert hass.states.get("binary_sensor.back_office_problem").state == STATE_UNAVAILABLE
+
+    await sandbox.update_device(sandbox_state["offline_device_id"], properties={"online": True})
+    await _async_refresh(hass, init_integration)
+    assert hass.states.get("binary_sensor.back_office_connectivity").state == STATE_ON
+    assert hass.states.get("binary_sensor.back_office_door").state == STATE_OFF
+
+    # When Seam itself cannot be reached, connectivity is unknown: unavailable.
+    await sandbox.fault("/devices/list", "outage")
+    await _async_refresh(hass, init_integration)
+    assert hass.states.get("binary_sensor.back_office_connectivity").state == STATE_UNAVAILABLE
+
+
+async def test_problem_lists_seam_errors_and_warnings(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """Seam's device errors and warnings turn the problem sensor on and are listed by code."""
+    entity_id = "binary_sensor.front_door_problem"
+    state = hass.states.get(entity_id)
+    assert state.state == STATE_OFF
+    assert state.attributes["errors"] == []
+    assert state.attributes["warnings"] == []
+
+    await sandbox.update_device(
+        sandbox_state["normal_device_id"],
+        warnings=[{"warning_code": "salto_ks_office_mode", "message": "Office mode is on"}],
+    )
+    await _async_refresh(hass, init_integration)
+    state = hass.states.get(entity_id)
+    assert state.state == STATE_ON
+    assert state.attributes["warnings"] == ["salto_ks_office_mode"]
+
+    await sandbox.update_device(
+        sandbox_state["normal_device_id"],
+        warnings=[],
+        errors=[
+            {
+                "error_code": "salto_ks_subscription_limit_exceeded",
+                "message": "Subscription limit exceeded",
+                "is_device_error": True,
+            }
+        ],
+    )
+    await _async_refresh(hass, init_integration)
+    state = hass.states.get(entity_id)
+    assert state.state == STATE_ON
+    assert state.attributes["errors"] == ["salto_ks_subscription_limit_exceeded"]
+    assert state.attributes["warnings"] == []
+
+
+async def test_offline_error_is_not_a_problem(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """The device_offline error is what the connectivity sensor shows, not a problem."""
+    await sandbox.update_device(
+        sandbox_state["normal_device_id"],
+        errors=[{"error_code": "device_offline", "message": "Device is offline"}],
+    )
+    await _async_refresh(hass, init_integration)
+    assert hass.states.get("binary_sensor.front_door_problem").state == STATE_OFF

@@ -1,0 +1,337 @@
+"""Tests of setting up, polling and unloading the Seam integration (against the sandbox)."""
+
+from datetime import timedelta
+import logging
+import math
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.lock import LockState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.seam.const import CONF_POLL_INTERVAL, DOMAIN
+from tests import setup_integration
+from tests.sandbox import Sandbox
+
+FRONT_DOOR = "lock.front_door"
+FRONT_DOOR_BATTERY = "sensor.front_door_battery"
+
+
+async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Let ``seconds`` pass, so that a scheduled poll runs if one is due."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """The entry loads with the locks' entities and unloads cleanly."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+    sandbox_state: dict[str, Any],
+) -> None:
+    """A device per lock (none for the thermostat and the noise sensor), under the workspace."""
+    devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    workspace = device_registry.async_get_device_by_identifier(
+        (DOMAIN, sandbox_state["workspace_id"]), init_integration.entry_id
+    )
+    assert workspace is not None
+    assert workspace.entry_type is dr.DeviceEntryType.SERVICE
+    lock_ids = {sandbox_state["workspace_id"]}
+    lock_ids.update(sandbox_state["salto_device_ids"], sandbox_state["other_lock_device_ids"])
+    assert {next(iter(device.identifiers))[1] for device in devices} == lock_ids
+    for device in sorted(devices, key=lambda device: sorted(device.identifiers)):
+        if device.id != workspace.id:
+            assert device.via_device_id == workspace.id
+        assert device == snapshot(name=next(iter(device.identifiers))[1])
+
+
+@pytest.mark.parametrize(
+    ("route", "kind"),
+    [
+        ("/workspaces/get", "outage"),
+        ("/devices/list", "outage"),
+        ("/devices/list", "malformed"),
+        ("/devices/list", "rate_limit"),
+    ],
+)
+async def test_setup_retry(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+    route: str,
+    kind: str,
+) -> None:
+    """Seam unreachable or failing at setup: Home Assistant retries the entry later."""
+    await sandbox.fault(route, kind)
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+@pytest.mark.parametrize("route", ["/workspaces/get", "/devices/list"])
+async def test_setup_auth_failed_starts_reauth(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry, route: str
+) -> None:
+    """A rejected API key at setup fails the entry and starts the reauth flow."""
+    await sandbox.fault(route, "unauthorized")
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == mock_config_entry.entry_id
+
+
+@pytest.mark.parametrize("route", ["/devices/list", "/events/list"])
+async def test_auth_failed_while_polling_starts_reauth(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    route: str,
+) -> None:
+    """A key revoked later makes the locks unavailable and starts the reauth flow."""
+    await sandbox.fault(route, "unauthorized")
+    await _async_poll(hass, freezer, 30)
+    assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_polls_at_the_configured_interval(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The options' poll interval sets how often Seam is asked."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_POLL_INTERVAL: 120})
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    await sandbox.update_device(sandbox_state["normal_device_id"], properties={"locked": False})
+
+    await _async_poll(hass, freezer, 60)
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+    await _async_poll(hass, freezer, 60)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+
+async def test_unavailable_and_recovery_logged_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An outage makes every entity unavailable, logged once; recovery is logged once too."""
+    caplog.set_level(logging.INFO, logger="custom_components.seam")
+    await sandbox.fault("/devices/list", "outage")
+    for _ in range(3):
+        await _async_poll(hass, freezer, 30)
+        assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
+        assert hass.states.get(FRONT_DOOR_BATTERY).state == STATE_UNAVAILABLE
+    failures = [r for r in caplog.records if r.getMessage().startswith("Error fetching seam data")]
+    assert len(failures) == 1
+    assert failures[0].levelno == logging.ERROR
+    assert "Could not reach Seam" in failures[0].getMessage()
+
+    await sandbox.clear_faults()
+    for _ in range(2):
+        await _async_poll(hass, freezer, 30)
+        assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+        assert hass.states.get(FRONT_DOOR_BATTERY).state == "86"
+    recoveries = [r for r in caplog.records if r.getMessage() == "Fetching seam data recovered"]
+    assert len(recoveries) == 1
+
+
+async def test_rate_limit_backs_off_for_retry_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A 429 with Retry-After delays the next poll by that long instead of the interval."""
+    await sandbox.fault("/devices/list", "rate_limit", retry_after=300, count=1)
+    await sandbox.reset_requests()
+    await _async_poll(hass, freezer, 30)
+    assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
+    assert (await sandbox.requests()).get("/devices/list") == 1
+
+    # The regular interval passes several times: no request while backing off.
+    for _ in range(9):
+        await _async_poll(hass, freezer, 30)
+    assert (await sandbox.requests()).get("/devices/list") == 1
+    assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
+
+    await _async_poll(hass, freezer, 31)
+    assert (await sandbox.requests()).get("/devices/list") == 2
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+
+
+async def test_one_request_per_500_devices(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A poll lists the devices 500 at a time and reads events once, however many locks."""
+    # 1000 more devices that are not locks (no entities, so the test stays fast).
+    await sandbox.add_devices(
+        1000,
+        device_type="august_lock",
+        can_remotely_lock=False,
+        can_remotely_unlock=False,
+        properties={"locked": None},
+    )
+    await sandbox.reset_requests()
+    await _async_poll(hass, freezer, 30)
+    pages = math.ceil((sandbox_state["device_count"] + 1000) / 500)
+    assert pages == 3
+    assert await sandbox.requests() == {"/devices/list": pages, "/events/list": 1}
+
+
+async def test_unchanged_poll_writes_no_state(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A poll that finds the locks unchanged writes no state; a change writes only its entity."""
+    writes: list[str] = []
+
+    @callback
+    def _record(event: Event[Any]) -> None:
+        writes.append(event.data["entity_id"])
+
+    @callback
+    def _any(event_data: Any) -> bool:
+        return True
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
+    hass.bus.async_listen(EVENT_STATE_REPORTED, _record, event_filter=_any)
+
+    await _async_poll(hass, freezer, 30)
+    await _async_poll(hass, freezer, 30)
+    assert writes == []
+
+    await sandbox.update_device(
+        sandbox_state["normal_device_id"], properties={"battery_level": 0.5}
+    )
+    await _async_poll(hass, freezer, 30)
+    # The lock device changed, so each of its entities that shows device data is written once.
+    assert sorted(writes) == [
+        "binary_sensor.front_door_connectivity",
+        "binary_sensor.front_door_door",
+        "binary_sensor.front_door_problem",
+        FRONT_DOOR,
+        FRONT_DOOR_BATTERY,
+    ]
+    assert hass.states.get(FRONT_DOOR_BATTERY).state == "50"
+
+
+async def test_new_and_removed_locks(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A lock that appears gets its entities without a reload; a lock that goes is removed."""
+    device_registry = dr.async_get(hass)
+    [new_id] = await sandbox.add_devices(1, name="Garage")
+    await sandbox.remove_device(sandbox_state["normal_device_id"])
+    await _async_poll(hass, freezer, 30)
+
+    assert hass.states.get("lock.garage").state == LockState.LOCKED
+    assert hass.states.get("sensor.garage_battery").state == "86"
+    assert hass.states.get("event.garage_activity") is not None
+    entry_id = init_integration.entry_id
+    assert device_registry.async_get_device_by_identifier((DOMAIN, new_id), entry_id)
+    removed_id = sandbox_state["normal_device_id"]
+    assert device_registry.async_get_device_by_identifier((DOMAIN, removed_id), entry_id) is None
+    assert hass.states.get(FRONT_DOOR) is None
+    assert hass.states.get(FRONT_DOOR_BATTERY) is None
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
+async def test_lock_gone_while_home_assistant_was_off(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """At setup, a lock device Seam no longer reports is removed from the registry."""
+    mock_config_entry.add_to_hass(hass)
+    stale = device_registry.async_get_or_create(
+        config_entry_id=mock_config_entry.entry_id,
+        identifiers={(DOMAIN, "salto_lock_uninstalled")},
+        name="Uninstalled",
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert device_registry.async_get(stale.id) is None
+
+
+async def test_remove_config_entry_device(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    device_registry: dr.DeviceRegistry,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """The user may delete a device Seam no longer reports, not a current lock or the workspace."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    stale = device_registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id,
+        identifiers={(DOMAIN, "salto_lock_uninstalled")},
+        name="Uninstalled",
+    )
+
+    async def _remove(device_id: str) -> bool:
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": init_integration.entry_id,
+                "device_id": device_id,
+            }
+        )
+        response = await client.receive_json()
+        return bool(response["success"])
+
+    for kept in (sandbox_state["normal_device_id"], sandbox_state["workspace_id"]):
+        device = device_registry.async_get_device_by_identifier(
+            (DOMAIN, kept), init_integration.entry_id
+        )
+        assert device is not None
+        assert not await _remove(device.id)
+        assert device_registry.async_get(device.id) is not None
+
+    assert await _remove(stale.id)
+    assert device_registry.async_get(stale.id) is None
