@@ -1,0 +1,334 @@
+"""Config flow for the Seam integration.
+
+A user enters a Seam API key, then links a Salto KS account through a Seam Connect Webview
+that Home Assistant's frontend opens in a new window (an external step). A background task
+polls the webview and moves the flow on by itself. The options flow changes the poll interval
+and links further accounts through the same webview step.
+
+The API key and the webview URL (it carries an ``auth_token``) are never logged.
+"""
+
+import asyncio
+from collections.abc import Mapping
+from contextlib import suppress
+import logging
+from typing import Any, override
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryBaseFlow,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import UnknownFlow, section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio
+
+from .api import (
+    DEFAULT_API_URL,
+    ConnectWebview,
+    SeamAuthError,
+    SeamClient,
+    SeamConnectionError,
+    SeamError,
+)
+from .const import (
+    CONF_API_URL,
+    CONF_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DOMAIN,
+    MAX_POLL_INTERVAL,
+    MIN_POLL_INTERVAL,
+    SALTO_KS_PROVIDER,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+WEBVIEW_POLL_INTERVAL = 2.0
+"""Seconds between two polls of the Connect Webview."""
+WEBVIEW_TIMEOUT = 600.0
+"""Seconds the flow waits for the user to finish the Connect Webview."""
+
+SECTION_ADVANCED = "advanced"
+
+STEP_FINISH = "finish"
+STEP_LINK_ACCOUNT = "link_account"
+STEP_WEBVIEW_FAILED = "webview_failed"
+STEP_WEBVIEW_TIMEOUT = "webview_timeout"
+
+_API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+STEP_CREDENTIALS_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR,
+        probatio.Required(SECTION_ADVANCED): section(
+            probatio.Schema(
+                {
+                    probatio.Required(CONF_API_URL, default=DEFAULT_API_URL): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.URL)
+                    ),
+                }
+            ),
+            {"collapsed": True},
+        ),
+    }
+)
+STEP_REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR})
+STEP_SETTINGS_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_POLL_INTERVAL,
+                max=MAX_POLL_INTERVAL,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+    }
+)
+
+
+def _create_client(hass: HomeAssistant, api_key: str, api_url: str) -> SeamClient:
+    """Return a Seam client on Home Assistant's shared HTTP session."""
+    return SeamClient(async_get_clientsession(hass), api_key, base_url=api_url)
+
+
+class _ConnectWebviewFlow(ConfigEntryBaseFlow):
+    """The Connect Webview step, shared by the config flow and the options flow.
+
+    ``async_step_link_account`` creates one webview and one polling task per flow and is safe
+    to run again with no input (a GET of the flow does that): it shows the same external step
+    until the task has an outcome, then moves on to ``finish``, ``webview_failed`` or
+    ``webview_timeout``.
+    """
+
+    _client: SeamClient
+    _webview: ConnectWebview | None = None
+    _webview_task: asyncio.Task[None] | None = None
+    _webview_outcome: str | None = None
+
+    async def async_step_link_account(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Open a Connect Webview for a Salto KS account and wait for the user to finish it."""
+        if self._webview_outcome is not None:
+            return self.async_external_step_done(next_step_id=self._webview_outcome)
+        if self._webview is None:
+            try:
+                self._webview = await self._client.create_connect_webview([SALTO_KS_PROVIDER])
+            except SeamError as err:
+                _LOGGER.debug("Could not create a Connect Webview: %s", err)
+                return self.async_abort(reason="cannot_connect")
+            self._webview_task = self.hass.async_create_background_task(
+                self._async_wait_for_webview(self._webview.connect_webview_id),
+                f"{DOMAIN} Connect Webview {self._webview.connect_webview_id}",
+            )
+        return self.async_external_step(step_id=STEP_LINK_ACCOUNT, url=self._webview.url)
+
+    async def _async_wait_for_webview(self, connect_webview_id: str) -> None:
+        """Poll the webview until it has an outcome, then move the flow on."""
+        try:
+            async with asyncio.timeout(WEBVIEW_TIMEOUT):
+                self._webview_outcome = await self._async_poll_webview(connect_webview_id)
+        except TimeoutError:
+            self._webview_outcome = STEP_WEBVIEW_TIMEOUT
+        entries = self.hass.config_entries
+        manager = entries.options if isinstance(self, OptionsFlow) else entries.flow
+        with suppress(UnknownFlow):  # the flow was finished or closed meanwhile
+            await manager.async_configure(self.flow_id)
+
+    async def _async_poll_webview(self, connect_webview_id: str) -> str:
+        """Return the next step id once the webview is authorized or failed."""
+        while True:
+            await asyncio.sleep(WEBVIEW_POLL_INTERVAL)
+            try:
+                webview = await self._client.get_connect_webview(connect_webview_id)
+            except SeamError as err:
+                _LOGGER.debug("Could not poll Connect Webview %s: %s", connect_webview_id, err)
+                continue
+            if webview.status == "authorized" or webview.login_successful:
+                return STEP_FINISH
+            if webview.status == "failed":
+                return STEP_WEBVIEW_FAILED
+
+    async def async_step_webview_failed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Abort: linking the account failed."""
+        return self.async_abort(reason="webview_failed")
+
+    async def async_step_webview_timeout(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Abort: the webview was not finished in time."""
+        return self.async_abort(reason="webview_timeout")
+
+    @callback
+    @override
+    def async_remove(self) -> None:
+        """Stop polling when the flow is finished or closed."""
+        if self._webview_task is not None:
+            self._webview_task.cancel()
+
+
+class SeamConfigFlow(_ConnectWebviewFlow, ConfigFlow, domain=DOMAIN):
+    """Set up a Seam workspace and link a Salto KS account to it."""
+
+    VERSION = 1
+
+    _title: str
+    _data: dict[str, str]
+    _workspace_id: str
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow."""
+        return SeamOptionsFlow()
+
+    async def _async_validate(self, api_key: str, api_url: str) -> dict[str, str]:
+        """Check the API key against Seam; return form errors (none when it works)."""
+        api_url = api_url.strip().rstrip("/")
+        client = _create_client(self.hass, api_key, api_url)
+        try:
+            workspace = await client.get_workspace()
+        except SeamAuthError:
+            return {"base": "invalid_auth"}
+        except SeamConnectionError:
+            return {"base": "cannot_connect"}
+        except Exception:
+            _LOGGER.exception("Unexpected error while checking the Seam API key")
+            return {"base": "unknown"}
+        self._client = client
+        self._workspace_id = workspace.workspace_id
+        self._title = f"{workspace.name} (sandbox)" if workspace.is_sandbox else workspace.name
+        self._data = {CONF_API_KEY: api_key, CONF_API_URL: api_url}
+        return {}
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the API key (and, in a collapsed section, the API URL)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_validate(
+                user_input[CONF_API_KEY], user_input[SECTION_ADVANCED][CONF_API_URL]
+            )
+            if not errors:
+                await self.async_set_unique_id(self._workspace_id)
+                self._abort_if_unique_id_configured()
+                return await self.async_step_link()
+        return self.async_show_form(
+            step_id="user", data_schema=STEP_CREDENTIALS_SCHEMA, errors=errors
+        )
+
+    async def async_step_link(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer to keep the workspace's locks, or go straight to linking when it has none."""
+        try:
+            devices = await self._client.list_devices()
+        except SeamError as err:
+            _LOGGER.debug("Could not list the workspace's devices: %s", err)
+            return self.async_abort(reason="cannot_connect")
+        if any(device.is_lock for device in devices):
+            return self.async_show_menu(
+                step_id="link", menu_options=[STEP_LINK_ACCOUNT, STEP_FINISH]
+            )
+        return await self.async_step_link_account()
+
+    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Create the config entry."""
+        return self.async_create_entry(
+            title=self._title,
+            data=self._data,
+            options={CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL},
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start re-authentication after Seam rejected the API key."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new API key of the same workspace."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            entry = self._get_reauth_entry()
+            errors = await self._async_validate(user_input[CONF_API_KEY], entry.data[CONF_API_URL])
+            if not errors:
+                await self.async_set_unique_id(self._workspace_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, data_updates=self._data)
+        return self.async_show_form(
+            step_id="reauth_confirm", data_schema=STEP_REAUTH_SCHEMA, errors=errors
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the API key and URL of the same workspace."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_validate(
+                user_input[CONF_API_KEY], user_input[SECTION_ADVANCED][CONF_API_URL]
+            )
+            if not errors:
+                await self.async_set_unique_id(self._workspace_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, data_updates=self._data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                STEP_CREDENTIALS_SCHEMA,
+                {SECTION_ADVANCED: {CONF_API_URL: entry.data[CONF_API_URL]}},
+            ),
+            errors=errors,
+        )
+
+
+class SeamOptionsFlow(_ConnectWebviewFlow, OptionsFlowWithReload):
+    """Change the poll interval, or link another Salto KS account."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer the settings or linking another account."""
+        self._client = _create_client(
+            self.hass, self.config_entry.data[CONF_API_KEY], self.config_entry.data[CONF_API_URL]
+        )
+        return self.async_show_menu(step_id="init", menu_options=["settings", STEP_LINK_ACCOUNT])
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the poll interval (the entry reloads when it changed)."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    **self.config_entry.options,
+                    CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
+                }
+            )
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=self.add_suggested_values_to_schema(
+                STEP_SETTINGS_SCHEMA, self.config_entry.options
+            ),
+        )
+
+    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Reload the entry so that the newly linked account's locks are added."""
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+        return self.async_abort(reason="account_linked")
