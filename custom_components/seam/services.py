@@ -1,0 +1,392 @@
+"""Access code actions on Seam locks: create, list, update and delete.
+
+PINs appear only in action responses: never in a log line, an exception message or an
+entity's state or attributes.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta
+import logging
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import (
+    EntityServiceResponse,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, service
+from homeassistant.util import dt as dt_util
+import probatio
+
+from .api import (
+    AccessCode,
+    Device,
+    SeamActionAttemptError,
+    SeamActionAttemptTimeoutError,
+    SeamAuthError,
+    SeamConnectionError,
+    SeamError,
+    SeamInvalidInputError,
+    SeamNotFoundError,
+    SeamRateLimitError,
+)
+from .const import DOMAIN
+from .entity import SeamEntity
+
+type _LockAction = Callable[[SeamEntity, ServiceCall], Awaitable[ServiceResponse]]
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_CREATE_ACCESS_CODE = "create_access_code"
+SERVICE_LIST_ACCESS_CODES = "list_access_codes"
+SERVICE_UPDATE_ACCESS_CODE = "update_access_code"
+SERVICE_DELETE_ACCESS_CODE = "delete_access_code"
+
+ATTR_ACCESS_CODE_ID = "access_code_id"
+ATTR_CODE = "code"
+ATTR_ENDS_AT = "ends_at"
+ATTR_NAME = "name"
+ATTR_STARTS_AT = "starts_at"
+ATTR_WAIT_FOR_CODE = "wait_for_code"
+
+NAME_MAX_LENGTH = 64
+# How long create_access_code waits for Salto to assign a PIN, and how often it asks.
+CODE_WAIT_TIMEOUT = 30.0
+CODE_POLL_INTERVAL = 1.0
+# After a create whose answer was lost, wait this long for Seam to finish it, then take a new
+# code of that name created this recently as ours.
+RECOVERY_DELAY = 2.0
+RECOVERY_WINDOW = timedelta(minutes=1)
+# Seam removes codes in this state; they no longer count against the lock's limit.
+STATUS_REMOVING = "removing"
+
+_SEAM_ERROR_KEYS: tuple[tuple[type[SeamError], str], ...] = (
+    (SeamAuthError, "auth_failed"),
+    (SeamRateLimitError, "rate_limited"),
+    (SeamActionAttemptError, "action_attempt_failed"),
+    (SeamActionAttemptTimeoutError, "action_attempt_timeout"),
+    (SeamInvalidInputError, "seam_invalid_input"),
+    (SeamNotFoundError, "seam_not_found"),
+    (SeamConnectionError, "seam_unavailable"),
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the access code actions (once, from async_setup)."""
+    schedule = {
+        probatio.Optional(ATTR_STARTS_AT): cv.datetime,
+        probatio.Optional(ATTR_ENDS_AT): cv.datetime,
+    }
+    actions: tuple[tuple[str, dict[Any, Any], _LockAction, SupportsResponse], ...] = (
+        (
+            SERVICE_CREATE_ACCESS_CODE,
+            {
+                probatio.Required(ATTR_NAME): cv.string,
+                **schedule,
+                probatio.Optional(ATTR_CODE): cv.string,
+                probatio.Optional(ATTR_WAIT_FOR_CODE, default=True): cv.boolean,
+            },
+            _async_create_access_code,
+            SupportsResponse.OPTIONAL,
+        ),
+        (SERVICE_LIST_ACCESS_CODES, {}, _async_list_access_codes, SupportsResponse.ONLY),
+        (
+            SERVICE_UPDATE_ACCESS_CODE,
+            {
+                probatio.Required(ATTR_ACCESS_CODE_ID): cv.string,
+                probatio.Optional(ATTR_NAME): cv.string,
+                **schedule,
+            },
+            _async_update_access_code,
+            SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_DELETE_ACCESS_CODE,
+            {probatio.Required(ATTR_ACCESS_CODE_ID): cv.string},
+            _async_delete_access_code,
+            SupportsResponse.NONE,
+        ),
+    )
+    for name, schema, func, supports_response in actions:
+        # Batched: HA calls the action once for all targeted locks, outside the lock platform's
+        # PARALLEL_UPDATES semaphore, so that waiting for a PIN does not hold up (un)locking.
+        service.async_register_batched_platform_entity_service(
+            hass,
+            DOMAIN,
+            name,
+            entity_domain=Platform.LOCK,
+            schema=schema,
+            func=_for_each_lock(func),
+            supports_response=supports_response,
+        )
+
+
+def _for_each_lock(
+    func: _LockAction,
+) -> Callable[[list[SeamEntity], ServiceCall], Coroutine[Any, Any, EntityServiceResponse]]:
+    """Run an action on each targeted lock concurrently; answer keyed by entity id."""
+
+    async def _async_run(entities: list[SeamEntity], call: ServiceCall) -> EntityServiceResponse:
+        responses = await asyncio.gather(*(func(entity, call) for entity in entities))
+        return {
+            entity.entity_id: response for entity, response in zip(entities, responses, strict=True)
+        }
+
+    return _async_run
+
+
+# --------------------------------------------------------------------------------------------
+# Actions (each gets one targeted lock entity and the call)
+# --------------------------------------------------------------------------------------------
+
+
+async def _async_create_access_code(entity: SeamEntity, call: ServiceCall) -> ServiceResponse:
+    """Create an ongoing or time-bound code; optionally wait for Salto to assign its PIN."""
+    client = entity.coordinator.client
+    name = _validated_name(call.data[ATTR_NAME])
+    starts_at, ends_at = _validated_schedule(
+        call.data.get(ATTR_STARTS_AT), call.data.get(ATTR_ENDS_AT)
+    )
+    code: str | None = call.data.get(ATTR_CODE) or None  # an empty code: the lock chooses
+    device = await _async_online_device(entity)
+    lock = device.display_name
+    if code is not None:
+        if device.is_salto:
+            raise _invalid("code_not_allowed_salto", lock=lock)
+        if not (code.isascii() and code.isdigit()):
+            raise _invalid("code_not_digits")
+        if device.supported_code_lengths and len(code) not in device.supported_code_lengths:
+            lengths = ", ".join(str(length) for length in device.supported_code_lengths)
+            raise _invalid("code_length_unsupported", lock=lock, lengths=lengths)
+    existing = await _async_call(client.list_access_codes(entity.device_id))
+    limit = device.max_active_codes_supported
+    active = sum(1 for existing_code in existing if existing_code.status != STATUS_REMOVING)
+    if limit is not None and active >= limit:
+        raise _invalid("max_codes_reached", lock=lock, count=str(active), max=str(limit))
+
+    recovered = False
+    try:
+        access_code = await client.create_access_code(
+            entity.device_id, name, code=code, starts_at=starts_at, ends_at=ends_at
+        )
+    except SeamConnectionError as err:
+        # The request may have reached Seam: look for the code instead of sending it again.
+        access_code = await _async_find_created_code(entity, name, existing, err)
+        recovered = True
+    except SeamError as err:
+        raise _seam_error(err) from err
+    _check_code_errors(access_code, lock)
+
+    if call.data[ATTR_WAIT_FOR_CODE] and access_code.code is None:
+        access_code = await _async_wait_for_code(entity, access_code)
+    return {**_code_response(access_code), "recovered": recovered}
+
+
+async def _async_list_access_codes(entity: SeamEntity, call: ServiceCall) -> ServiceResponse:
+    """Return the lock's access codes."""
+    codes = await _async_call(entity.coordinator.client.list_access_codes(entity.device_id))
+    return {"access_codes": [_code_response(access_code) for access_code in codes]}
+
+
+async def _async_update_access_code(entity: SeamEntity, call: ServiceCall) -> None:
+    """Rename and/or reschedule one of the lock's codes."""
+    name: str | None = call.data.get(ATTR_NAME)
+    starts_at: datetime | None = call.data.get(ATTR_STARTS_AT)
+    ends_at: datetime | None = call.data.get(ATTR_ENDS_AT)
+    if name is None and starts_at is None and ends_at is None:
+        raise _invalid("update_nothing")
+    if name is not None:
+        name = _validated_name(name)
+    await _async_online_device(entity)
+    current = await _async_code_on_lock(entity, call.data[ATTR_ACCESS_CODE_ID])
+    if starts_at is not None or ends_at is not None:
+        # A missing bound keeps the code's current one.
+        starts_at, ends_at = _validated_schedule(
+            starts_at or current.starts_at, ends_at or current.ends_at
+        )
+    await _async_call(
+        entity.coordinator.client.update_access_code(
+            current.access_code_id, name=name, starts_at=starts_at, ends_at=ends_at
+        )
+    )
+
+
+async def _async_delete_access_code(entity: SeamEntity, call: ServiceCall) -> None:
+    """Delete one of the lock's codes and wait until Seam confirms it."""
+    await _async_online_device(entity)
+    current = await _async_code_on_lock(entity, call.data[ATTR_ACCESS_CODE_ID])
+    await _async_call(entity.coordinator.client.delete_access_code(current.access_code_id))
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    """Build a translated error for bad input (nothing was sent to Seam)."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _failed(key: str, **placeholders: str) -> HomeAssistantError:
+    """Build a translated error for a failure at Seam."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _seam_error(err: SeamError) -> HomeAssistantError:
+    """Map a client error to a translated error naming Seam's reason."""
+    key = next((key for cls, key in _SEAM_ERROR_KEYS if isinstance(err, cls)), "seam_failed")
+    return _failed(key, error=str(err))
+
+
+async def _async_call[T](request: Awaitable[T]) -> T:
+    """Await a client request, mapping its errors."""
+    try:
+        result: T = await request
+    except SeamError as err:
+        raise _seam_error(err) from err
+    return result
+
+
+def _validated_name(name: str) -> str:
+    """Return the name without surrounding spaces; it must have 1 to 64 characters."""
+    name = name.strip()
+    if not 1 <= len(name) <= NAME_MAX_LENGTH:
+        raise _invalid("name_invalid", max=str(NAME_MAX_LENGTH))
+    return name
+
+
+def _validated_schedule(
+    starts_at: datetime | None, ends_at: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """Both bounds (time-bound) or neither (ongoing); naive times are in HA's time zone."""
+    if starts_at is None and ends_at is None:
+        return None, None
+    if starts_at is None or ends_at is None:
+        raise _invalid("schedule_incomplete")
+    starts_at, ends_at = dt_util.as_utc(starts_at), dt_util.as_utc(ends_at)
+    if ends_at <= starts_at:
+        raise _invalid("end_before_start", starts_at=_local(starts_at), ends_at=_local(ends_at))
+    if ends_at <= dt_util.utcnow():
+        raise _invalid("end_in_past", ends_at=_local(ends_at))
+    return starts_at, ends_at
+
+
+def _local(value: datetime) -> str:
+    """Format a time for an error message, in HA's time zone."""
+    return dt_util.as_local(value).isoformat(sep=" ", timespec="minutes")
+
+
+async def _async_online_device(entity: SeamEntity) -> Device:
+    """Return the lock's current state from Seam; refuse to change codes while it is offline.
+
+    A lock that was offline at the last poll is unavailable, and HA does not run actions on it;
+    this catches a lock that went offline since.
+    """
+    device = await _async_call(entity.coordinator.client.get_device(entity.device_id))
+    if device.online is False:
+        raise _invalid("lock_offline", lock=device.display_name)
+    return device
+
+
+async def _async_code_on_lock(entity: SeamEntity, access_code_id: str) -> AccessCode:
+    """Return the lock's code with that id, or raise a validation error."""
+    codes = await _async_call(entity.coordinator.client.list_access_codes(entity.device_id))
+    for access_code in codes:
+        if access_code.access_code_id == access_code_id:
+            return access_code
+    raise _invalid(
+        "access_code_not_on_lock",
+        access_code_id=access_code_id,
+        lock=entity.device.display_name,
+    )
+
+
+def _check_code_errors(access_code: AccessCode, lock: str) -> None:
+    """Raise when Seam reports the code unusable (e.g. a Salto KS subscription problem)."""
+    if access_code.errors:
+        reason = "; ".join(
+            f"{issue.message} ({issue.code})" if issue.message else issue.code
+            for issue in access_code.errors
+        )
+        raise _failed(
+            "access_code_error",
+            name=access_code.name,
+            access_code_id=access_code.access_code_id,
+            lock=lock,
+            reason=reason,
+        )
+
+
+async def _async_find_created_code(
+    entity: SeamEntity, name: str, before: list[AccessCode], err: SeamConnectionError
+) -> AccessCode:
+    """After a create with an unknown outcome: the code it made, if Seam has one."""
+    lock = entity.device.display_name
+    _LOGGER.debug(
+        "Create access code on %s had no answer (%s); checking the lock's codes", lock, err
+    )
+    await asyncio.sleep(RECOVERY_DELAY)
+    try:
+        after = await entity.coordinator.client.list_access_codes(entity.device_id)
+    except SeamError as list_err:
+        raise _failed("create_outcome_unknown", name=name, lock=lock, error=str(list_err)) from err
+    known = {access_code.access_code_id for access_code in before}
+    since = dt_util.utcnow() - RECOVERY_WINDOW
+    candidates = [
+        access_code
+        for access_code in after
+        if access_code.access_code_id not in known
+        and access_code.name == name
+        and (access_code.created_at is None or access_code.created_at >= since)
+    ]
+    if not candidates:
+        raise _failed("create_not_confirmed", name=name, lock=lock, error=str(err)) from err
+    _LOGGER.debug("Found the access code created on %s despite the lost answer", lock)
+    return max(candidates, key=lambda access_code: access_code.created_at or since)
+
+
+async def _async_wait_for_code(entity: SeamEntity, access_code: AccessCode) -> AccessCode:
+    """Poll the code until its PIN is assigned or CODE_WAIT_TIMEOUT passes."""
+    client = entity.coordinator.client
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CODE_WAIT_TIMEOUT
+    while access_code.code is None and (remaining := deadline - loop.time()) > 0:
+        await asyncio.sleep(min(CODE_POLL_INTERVAL, remaining))
+        try:
+            access_code = await client.get_access_code(access_code.access_code_id)
+        except SeamError as err:
+            # The code exists; report it without its PIN rather than fail the action.
+            _LOGGER.debug("Could not poll access code %s: %s", access_code.access_code_id, err)
+            break
+        _check_code_errors(access_code, entity.device.display_name)
+    if access_code.code is None:
+        _LOGGER.debug("Access code %s has no PIN yet", access_code.access_code_id)
+    return access_code
+
+
+def _code_response(access_code: AccessCode) -> dict[str, Any]:
+    """Return an access code as the actions answer it (datetimes as ISO 8601 strings)."""
+    return {
+        "access_code_id": access_code.access_code_id,
+        "name": access_code.name,
+        "type": access_code.type,
+        "status": access_code.status,
+        "code": access_code.code,
+        "starts_at": access_code.starts_at.isoformat() if access_code.starts_at else None,
+        "ends_at": access_code.ends_at.isoformat() if access_code.ends_at else None,
+        "is_waiting_for_code_assignment": (
+            access_code.is_waiting_for_code_assignment or access_code.code is None
+        ),
+    }
