@@ -7,6 +7,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
+from .repairs import async_update_issues
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -45,6 +46,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> None:
+    """Delete the repair issues of a removed config entry."""
+    async_update_issues(hass, entry, ())
 
 
 async def async_remove_config_entry_device(

@@ -3,11 +3,13 @@
 A user enters a Seam API key, then links a Salto KS account through a Seam Connect Webview
 that Home Assistant's frontend opens in a new window (an external step). A background task
 polls the webview and moves the flow on by itself. The options flow changes the poll interval
-and links further accounts through the same webview step.
+and links further accounts through the same webview step, and the repair flow of a disconnected
+account (repairs.py) re-links it through it too (``ConnectWebviewFlow``).
 
 The API key and the webview URL (it carries an ``auth_token``) are never logged.
 """
 
+from abc import abstractmethod
 import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
@@ -16,15 +18,22 @@ from typing import Any, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryBaseFlow,
     ConfigFlow,
+    ConfigFlowContext,
     ConfigFlowResult,
     OptionsFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import UnknownFlow, section
+from homeassistant.data_entry_flow import (
+    FlowContext,
+    FlowHandler,
+    FlowManager,
+    FlowResult,
+    UnknownFlow,
+    section,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -106,13 +115,16 @@ def _create_client(hass: HomeAssistant, api_key: str, api_url: str) -> SeamClien
     return SeamClient(async_get_clientsession(hass), api_key, base_url=api_url)
 
 
-class _ConnectWebviewFlow(ConfigEntryBaseFlow):
-    """The Connect Webview step, shared by the config flow and the options flow.
+class ConnectWebviewFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any]](
+    FlowHandler[ContextT, ResultT, str]
+):
+    """The Connect Webview step, shared by the config, options and repair flows.
 
     ``async_step_link_account`` creates one webview and one polling task per flow and is safe
     to run again with no input (a GET of the flow does that): it shows the same external step
     until the task has an outcome, then moves on to ``finish``, ``webview_failed`` or
-    ``webview_timeout``.
+    ``webview_timeout``. A flow sets ``_client`` and implements ``async_step_finish`` and
+    ``_flow_manager`` (the manager the polling task resumes the flow through).
     """
 
     _client: SeamClient
@@ -120,9 +132,12 @@ class _ConnectWebviewFlow(ConfigEntryBaseFlow):
     _webview_task: asyncio.Task[None] | None = None
     _webview_outcome: str | None = None
 
-    async def async_step_link_account(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    @property
+    @abstractmethod
+    def _flow_manager(self) -> FlowManager[ContextT, ResultT, str]:
+        """The manager that runs this flow (the polling task resumes the flow through it)."""
+
+    async def async_step_link_account(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Open a Connect Webview for a Salto KS account and wait for the user to finish it."""
         if self._webview_outcome is not None:
             return self.async_external_step_done(next_step_id=self._webview_outcome)
@@ -145,10 +160,8 @@ class _ConnectWebviewFlow(ConfigEntryBaseFlow):
                 self._webview_outcome = await self._async_poll_webview(connect_webview_id)
         except TimeoutError:
             self._webview_outcome = STEP_WEBVIEW_TIMEOUT
-        entries = self.hass.config_entries
-        manager = entries.options if isinstance(self, OptionsFlow) else entries.flow
         with suppress(UnknownFlow):  # the flow was finished or closed meanwhile
-            await manager.async_configure(self.flow_id)
+            await self._flow_manager.async_configure(self.flow_id)
 
     async def _async_poll_webview(self, connect_webview_id: str) -> str:
         """Return the next step id once the webview is authorized or failed."""
@@ -164,15 +177,11 @@ class _ConnectWebviewFlow(ConfigEntryBaseFlow):
             if webview.status == "failed":
                 return STEP_WEBVIEW_FAILED
 
-    async def async_step_webview_failed(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_webview_failed(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Abort: linking the account failed."""
         return self.async_abort(reason="webview_failed")
 
-    async def async_step_webview_timeout(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_webview_timeout(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Abort: the webview was not finished in time."""
         return self.async_abort(reason="webview_timeout")
 
@@ -184,7 +193,9 @@ class _ConnectWebviewFlow(ConfigEntryBaseFlow):
             self._webview_task.cancel()
 
 
-class SeamConfigFlow(_ConnectWebviewFlow, ConfigFlow, domain=DOMAIN):
+class SeamConfigFlow(
+    ConnectWebviewFlow[ConfigFlowContext, ConfigFlowResult], ConfigFlow, domain=DOMAIN
+):
     """Set up a Seam workspace and link a Salto KS account to it."""
 
     VERSION = 1
@@ -192,6 +203,11 @@ class SeamConfigFlow(_ConnectWebviewFlow, ConfigFlow, domain=DOMAIN):
     _title: str
     _data: dict[str, str]
     _workspace_id: str
+
+    @property
+    @override
+    def _flow_manager(self) -> FlowManager[ConfigFlowContext, ConfigFlowResult, str]:
+        return self.hass.config_entries.flow
 
     @staticmethod
     @callback
@@ -271,6 +287,8 @@ class SeamConfigFlow(_ConnectWebviewFlow, ConfigFlow, domain=DOMAIN):
             if not errors:
                 await self.async_set_unique_id(self._workspace_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
+                # The recovery line for the "Authentication failed" error the coordinator logged.
+                _LOGGER.info("Seam accepted the new API key of %s; reloading it", entry.title)
                 return self.async_update_reload_and_abort(entry, data_updates=self._data)
         return self.async_show_form(
             step_id="reauth_confirm", data_schema=STEP_REAUTH_SCHEMA, errors=errors
@@ -300,8 +318,15 @@ class SeamConfigFlow(_ConnectWebviewFlow, ConfigFlow, domain=DOMAIN):
         )
 
 
-class SeamOptionsFlow(_ConnectWebviewFlow, OptionsFlowWithReload):
+class SeamOptionsFlow(
+    ConnectWebviewFlow[ConfigFlowContext, ConfigFlowResult], OptionsFlowWithReload
+):
     """Change the poll interval, or link another Salto KS account."""
+
+    @property
+    @override
+    def _flow_manager(self) -> FlowManager[ConfigFlowContext, ConfigFlowResult, str]:
+        return self.hass.config_entries.options
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Offer the settings or linking another account."""

@@ -25,11 +25,14 @@ from .api import (
     Workspace,
 )
 from .const import CONF_API_URL, CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DOMAIN
+from .repairs import async_update_issues
 
 _LOGGER = logging.getLogger(__name__)
 
 # Seam event type -> the event entity's event type.
 ACTIVITY_EVENT_TYPES = {"lock.locked": "locked", "lock.unlocked": "unlocked"}
+# Seconds one request to Seam may take (connect to last byte) before it counts as failed.
+REQUEST_TIMEOUT = 10.0
 
 type SeamConfigEntry = ConfigEntry[SeamCoordinator]
 
@@ -80,6 +83,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             async_get_clientsession(hass),
             entry.data[CONF_API_KEY],
             base_url=entry.data[CONF_API_URL],
+            request_timeout=REQUEST_TIMEOUT,
         )
         self.activity: dict[str, LockActivity] = {}
         self.new_activity: dict[str, list[LockActivity]] = {}
@@ -153,9 +157,10 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
     @callback
     @override
     def _async_refresh_finished(self) -> None:
-        """Add entities for new locks and remove the devices of locks that are gone."""
+        """Add entities for new locks, remove the devices of locks that are gone, update issues."""
         if not self.last_update_success:
             return
+        async_update_issues(self.hass, self.config_entry, self.data.values())
         current = set(self.data)
         known = self._known_lock_ids
         device_registry = dr.async_get(self.hass)
