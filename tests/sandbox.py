@@ -92,8 +92,10 @@ class Sandbox:
     # ------------------------------------------------------------ lifecycle
 
     @classmethod
-    def start(cls, timeout: float = 20) -> Sandbox:
-        """Launch ``node sandbox/server.mjs --port 0`` and wait until it is ready.
+    def start(cls, timeout: float = 20, port: int = 0) -> Sandbox:
+        """Launch ``node sandbox/server.mjs --port <port>`` and wait until it is ready.
+
+        ``port`` 0 (the default) picks a free port; a fixed port lets a test restart it there.
 
         The server prints its lines and then never writes to stdout again, so
         the pipe is closed once it is ready (no reader thread is left behind).
@@ -110,7 +112,7 @@ class Sandbox:
         env.pop("SEAM_SANDBOX_PORT", None)
         try:
             process = subprocess.Popen(
-                [node, str(SERVER_SCRIPT), "--port", "0", "--exit-with-parent"],
+                [node, str(SERVER_SCRIPT), "--port", str(port), "--exit-with-parent"],
                 cwd=REPO_ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -275,12 +275,22 @@ def _validated_schedule(
         return None, None
     if starts_at is None or ends_at is None:
         raise _invalid("schedule_incomplete")
-    starts_at, ends_at = dt_util.as_utc(starts_at), dt_util.as_utc(ends_at)
+    starts_at, ends_at = _as_utc(starts_at), _as_utc(ends_at)
     if ends_at <= starts_at:
         raise _invalid("end_before_start", starts_at=_local(starts_at), ends_at=_local(ends_at))
     if ends_at <= dt_util.utcnow():
         raise _invalid("end_in_past", ends_at=_local(ends_at))
     return starts_at, ends_at
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Return a time in UTC; it must be representable in UTC and in HA's time zone."""
+    try:
+        utc = dt_util.as_utc(value)
+        dt_util.as_local(utc)
+    except OverflowError:  # e.g. 9999-12-31 23:00 in a time zone west of UTC
+        raise _invalid("time_out_of_range", time=str(value)) from None
+    return utc
 
 
 def _local(value: datetime) -> str:
