@@ -157,7 +157,7 @@ async def test_unavailable_and_recovery_logged_once(
     failures = [r for r in caplog.records if r.getMessage().startswith("Error fetching seam data")]
     assert len(failures) == 1
     assert failures[0].levelno == logging.ERROR
-    assert "Could not reach Seam" in failures[0].getMessage()
+    assert "Could not update the locks from Seam: " in failures[0].getMessage()
 
     await sandbox.clear_faults()
     for _ in range(2):
