@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-import json
 import logging
 import math
 import re
@@ -22,6 +21,7 @@ import time
 from typing import Any, Self
 
 import aiohttp
+import orjson
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -545,6 +545,8 @@ class SeamClient:
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._request_timeout = request_timeout
+        # Per device id: its API object as compact JSON, and its model (see list_devices).
+        self._devices: dict[str, tuple[bytes, Device]] = {}
 
     # ---- transport ------------------------------------------------------------------------
 
@@ -592,7 +594,7 @@ class SeamClient:
         _LOGGER.debug("POST /%s -> %s in %.3fs", path, status, time.monotonic() - started)
 
         try:
-            data: Any = json.loads(raw) if raw else None
+            data: Any = orjson.loads(raw) if raw else None
         except ValueError:
             data = None
         ok = HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
@@ -733,9 +735,24 @@ class SeamClient:
         return Workspace.from_api(await self._get_resource("workspaces/get", "workspace"))
 
     async def list_devices(self) -> list[Device]:
-        """Return every device in the workspace (all pages, 500 per request)."""
+        """Return every device in the workspace (all pages, 500 per request).
+
+        A device whose API object is unchanged since the previous call (same compact JSON) is
+        returned as the same ``Device`` object without parsing it again, so a poll of unchanged
+        locks costs a byte comparison per lock, and equality checks downstream are identity checks.
+        """
         items = await self._get_all_pages("devices/list", "devices")
-        return [Device.from_api(item) for item in items]
+        previous, self._devices = self._devices, {}
+        devices: list[Device] = []
+        for item in items:
+            device_id = item.get("device_id")
+            fingerprint = orjson.dumps(item)
+            cached = previous.get(device_id) if isinstance(device_id, str) else None
+            if cached is None or cached[0] != fingerprint:
+                cached = (fingerprint, Device.from_api(item))
+            self._devices[cached[1].device_id] = cached
+            devices.append(cached[1])
+        return devices
 
     async def get_device(self, device_id: str) -> Device:
         """Return one device."""
