@@ -1,0 +1,108 @@
+"""The integration's metadata files agree with each other and with the code."""
+
+import ast
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import yaml
+
+from custom_components.seam.const import DOMAIN
+
+INTEGRATION = Path(__file__).resolve().parent.parent / "custom_components" / DOMAIN
+
+# Every rule of the Integration Quality Scale (Bronze to Platinum).
+QUALITY_SCALE_RULES = {
+    "action-setup", "appropriate-polling", "brands", "common-modules", "config-flow",
+    "config-flow-test-coverage", "dependency-transparency", "docs-actions",
+    "docs-conditions", "docs-high-level-description", "docs-installation-instructions",
+    "docs-removal-instructions", "docs-triggers",
+    "entity-event-setup", "entity-unique-id", "has-entity-name", "runtime-data",
+    "test-before-configure", "test-before-setup", "unique-config-entry",
+    "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
+    "docs-installation-parameters", "entity-unavailable", "integration-owner",
+    "log-when-unavailable", "parallel-updates", "reauthentication-flow", "test-coverage",
+    "devices", "diagnostics", "discovery", "discovery-update-info", "docs-data-update",
+    "docs-examples", "docs-known-limitations", "docs-supported-devices",
+    "docs-supported-functions", "docs-troubleshooting", "docs-use-cases", "dynamic-devices",
+    "entity-category", "entity-device-class", "entity-disabled-by-default",
+    "entity-translations", "exception-translations", "icon-translations",
+    "reconfiguration-flow", "repair-issues", "stale-devices",
+    "async-dependency", "inject-websession", "strict-typing",
+}  # fmt: skip
+
+
+def _json(name: str) -> Any:
+    return json.loads((INTEGRATION / name).read_text())
+
+
+def test_english_translation_is_strings_json() -> None:
+    """translations/en.json is what Home Assistant shows: it must be strings.json, literally."""
+    assert _json("translations/en.json") == _json("strings.json")
+    assert "[%key:" not in (INTEGRATION / "strings.json").read_text()
+
+
+def test_manifest() -> None:
+    """A hub polling the cloud, set up through a config flow, with no runtime requirements."""
+    manifest = _json("manifest.json")
+    assert manifest["domain"] == DOMAIN
+    assert manifest["config_flow"] is True
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["integration_type"] == "hub"
+    assert manifest["requirements"] == []
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+
+
+def test_quality_scale_lists_every_rule_with_a_status() -> None:
+    """quality_scale.yaml names every rule; exemptions say why."""
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
+    assert set(rules) == QUALITY_SCALE_RULES
+    for rule, value in rules.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in {"done", "todo", "exempt"}, rule
+        if status == "exempt":
+            assert value["comment"], rule
+
+
+def test_every_action_has_strings_icon_and_description() -> None:
+    """services.yaml, strings.json and icons.json describe the same actions and fields."""
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    strings = _json("strings.json")["services"]
+    icons = _json("icons.json")["services"]
+    assert set(services) == set(strings) == set(icons)
+    for name, service in services.items():
+        assert strings[name]["name"]
+        assert strings[name]["description"]
+        assert set(service.get("fields", {})) == set(strings[name].get("fields", {})), name
+
+
+def _translation_keys_in_code() -> set[str]:
+    """Exception translation keys the code raises (literal, or f-strings over lock/unlock)."""
+    keys: set[str] = set()
+    for path in INTEGRATION.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            values = [kw.value for kw in node.keywords if kw.arg == "translation_key"]
+            if isinstance(node.func, ast.Name) and node.func.id in {"_invalid", "_failed"}:
+                values.append(node.args[0])
+            for value in values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    keys.add(value.value)
+                elif isinstance(value, ast.JoinedStr):
+                    template = "".join(
+                        part.value if isinstance(part, ast.Constant) else "{}"
+                        for part in value.values
+                    )
+                    keys.update(template.format(action) for action in ("lock", "unlock"))
+    return keys
+
+
+def test_every_raised_translation_key_has_a_message() -> None:
+    """An error raised with a translation key that strings.json lacks would show the bare key."""
+    exceptions = _json("strings.json")["exceptions"]
+    keys = _translation_keys_in_code() - {"problem"}  # an entity's, not an exception's
+    assert {"auth_failed", "update_failed", "unlock_failed", "name_invalid"} <= keys
+    assert keys <= set(exceptions), keys - set(exceptions)
+    assert all(exceptions[key]["message"] for key in keys)
