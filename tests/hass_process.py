@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 from pathlib import Path
-import re
 import signal
 import socket
 import subprocess
@@ -25,6 +24,8 @@ import urllib.request
 import aiohttp
 from homeassistant.components.http import config as http_config
 from homeassistant.util import dt as dt_util
+
+from tests import sign_in_on_webview
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,20 +78,6 @@ async def wait_for[T](what: str, check: Callable[[], Awaitable[T]], seconds: flo
             return result
         await asyncio.sleep(0.25)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-async def log_in_on_webview(http: aiohttp.ClientSession, url: str) -> None:
-    """Fill in the sandbox's Connect Webview login form as a user would."""
-    async with http.get(url) as resp:
-        assert resp.status == 200
-        page = await resp.text()
-    action = re.search(r'<form method="post" action="([^"]+)"', page)
-    assert action, page
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-    form = {**fields, "email": "jane@example.com", "password": "1234"}
-    target = resp.url.join(aiohttp.helpers.URL(action.group(1).replace("&amp;", "&")))
-    async with http.post(target, data=form) as resp:
-        assert resp.status == 200, await resp.text()
 
 
 class HassProcess:
@@ -230,7 +217,7 @@ class HassProcess:
         assert flow["type"] == "menu", flow
         flow = await self.api(http, "POST", path, {"next_step_id": "link_account"})
         assert flow["type"] == "external", flow
-        await log_in_on_webview(http, flow["url"])
+        assert 'id="success"' in await sign_in_on_webview(flow["url"])
 
         async def finished() -> dict[str, Any] | None:
             result: dict[str, Any] = await self.api(http, "GET", path)

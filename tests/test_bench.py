@@ -12,7 +12,6 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
-from tests import setup_integration
 from tests.bench import (
     DEVICES_ROUTE,
     EVENTS_ROUTE,
@@ -21,23 +20,29 @@ from tests.bench import (
     lock_entities,
     measure_poll,
     seed_locks,
+    setup_entry,
 )
 from tests.sandbox import Sandbox
 
 N = 50
+ENABLED_ENTITIES_PER_LOCK = 5
 
 
 async def test_poll_request_and_write_counts(
     hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Unchanged polls: the expected requests and no writes; one changed lock: one state change."""
+    """Each lock's entities; unchanged polls: the expected requests, no writes; one changed lock:
+    one state change."""
     device_ids = await seed_locks(sandbox, N)
-    await setup_integration(hass, mock_config_entry)
-    locks = lock_entities(hass)
-    assert sorted(locks) == sorted(device_ids)
-    coordinator = mock_config_entry.runtime_data
-
     with StateWriteCounter(hass) as counter:
+        setup = await setup_entry(hass, mock_config_entry, counter)
+        # Lock, battery, door, problem and activity (connectivity is disabled by default).
+        assert setup.entities == ENABLED_ENTITIES_PER_LOCK * N
+        assert setup.lock_entities == N
+        locks = lock_entities(hass)
+        assert sorted(locks) == sorted(device_ids)
+        coordinator = mock_config_entry.runtime_data
+
         unchanged = [await measure_poll(hass, coordinator, sandbox, counter) for _ in range(2)]
         changed_lock = device_ids[0]
         await sandbox.update_device(changed_lock, properties={"locked": False})

@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from tests import async_refresh
 from tests.sandbox import Sandbox
 
 
@@ -21,11 +22,7 @@ def only_binary_sensors() -> Iterator[None]:
         yield
 
 
-async def _async_refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
-
-
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_binary_sensors(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
@@ -36,6 +33,30 @@ async def test_binary_sensors(
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
+async def test_connectivity_disabled_by_default(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every lock's connectivity sensor is disabled by default, no other; enabled, it works."""
+    entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    connectivity = [entry for entry in entries if entry.unique_id.endswith("-connectivity")]
+    locks = [*sandbox_state["salto_device_ids"], *sandbox_state["other_lock_device_ids"]]
+    assert len(connectivity) == len(locks)
+    for entry in connectivity:
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert hass.states.get(entry.entity_id) is None
+    assert {entry.disabled_by for entry in entries if entry not in connectivity} == {None}
+
+    entity_id = "binary_sensor.front_door_connectivity"
+    entity_registry.async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == STATE_ON
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_door_only_where_reported(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
@@ -54,10 +75,11 @@ async def test_door_opens(
 ) -> None:
     """The door sensor follows door_open."""
     await sandbox.update_device(sandbox_state["normal_device_id"], properties={"door_open": True})
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert hass.states.get("binary_sensor.front_door_door").state == STATE_ON
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_connectivity_available_while_offline(
     hass: HomeAssistant,
     sandbox: Sandbox,
@@ -70,13 +92,13 @@ async def test_connectivity_available_while_offline(
     assert hass.states.get("binary_sensor.back_office_problem").state == STATE_UNAVAILABLE
 
     await sandbox.update_device(sandbox_state["offline_device_id"], properties={"online": True})
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert hass.states.get("binary_sensor.back_office_connectivity").state == STATE_ON
     assert hass.states.get("binary_sensor.back_office_door").state == STATE_OFF
 
     # When Seam itself cannot be reached, connectivity is unknown: unavailable.
     await sandbox.fault("/devices/list", "outage")
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert hass.states.get("binary_sensor.back_office_connectivity").state == STATE_UNAVAILABLE
 
 
@@ -97,7 +119,7 @@ async def test_problem_lists_seam_errors_and_warnings(
         sandbox_state["normal_device_id"],
         warnings=[{"warning_code": "salto_ks_office_mode", "message": "Office mode is on"}],
     )
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     state = hass.states.get(entity_id)
     assert state.state == STATE_ON
     assert state.attributes["warnings"] == ["salto_ks_office_mode"]
@@ -113,7 +135,7 @@ async def test_problem_lists_seam_errors_and_warnings(
             }
         ],
     )
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     state = hass.states.get(entity_id)
     assert state.state == STATE_ON
     assert state.attributes["errors"] == ["salto_ks_subscription_limit_exceeded"]
@@ -131,5 +153,5 @@ async def test_offline_error_is_not_a_problem(
         sandbox_state["normal_device_id"],
         errors=[{"error_code": "device_offline", "message": "Device is offline"}],
     )
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert hass.states.get("binary_sensor.front_door_problem").state == STATE_OFF

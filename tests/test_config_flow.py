@@ -8,16 +8,18 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 import gc
-import html
 from http import HTTPStatus
 import logging
-import re
 from typing import Any
 from unittest.mock import AsyncMock, patch
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -26,7 +28,6 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-from yarl import URL
 
 from custom_components.seam.api import (
     ConnectWebview,
@@ -38,6 +39,7 @@ from custom_components.seam.api import (
     Workspace,
 )
 from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN
+from tests import sign_in_on_webview
 from tests.sandbox import Sandbox
 
 API_KEY = "seam_test_key_1234567890"
@@ -444,7 +446,7 @@ async def test_options_link_timeout(
     assert result["reason"] == "webview_timeout"
 
 
-# ---------------------------------------------------------------------------- reauth
+# ---------------------------------------------------------------------------- reauth, reconfigure
 
 
 async def test_reauth(
@@ -468,60 +470,6 @@ async def test_reauth(
     assert entry.data == {CONF_API_KEY: NEW_API_KEY, CONF_API_URL: API_URL}
     await hass.async_block_till_done()
     mock_setup_entry.assert_awaited_once()
-
-
-@pytest.mark.parametrize(
-    ("error", "reason"),
-    [
-        (SeamAuthError("bad key"), "invalid_auth"),
-        (SeamConnectionError("timeout"), "cannot_connect"),
-        (ValueError("boom"), "unknown"),
-    ],
-)
-@pytest.mark.usefixtures("mock_setup_entry")
-async def test_reauth_errors_and_recovery(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    mock_seam: MockSeam,
-    error: Exception,
-    reason: str,
-) -> None:
-    """Errors show on the reauth form; a working key then finishes it."""
-    entry.add_to_hass(hass)
-    result = await entry.start_reauth_flow(hass)
-    mock_seam.get_workspace.side_effect = error
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: NEW_API_KEY}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": reason}
-
-    mock_seam.get_workspace.side_effect = None
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: NEW_API_KEY}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-
-
-async def test_reauth_wrong_workspace(
-    hass: HomeAssistant, entry: MockConfigEntry, mock_seam: MockSeam
-) -> None:
-    """A key of another workspace is refused and the entry keeps its key."""
-    entry.add_to_hass(hass)
-    mock_seam.get_workspace.return_value = OTHER_WORKSPACE
-    result = await entry.start_reauth_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: NEW_API_KEY}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_account"
-    assert entry.data[CONF_API_KEY] == API_KEY
-
-
-# ---------------------------------------------------------------------------- reconfigure
 
 
 async def test_reconfigure(
@@ -549,6 +497,26 @@ async def test_reconfigure(
     mock_setup_entry.assert_awaited_once()
 
 
+# Each flow with the input that finishes it: reauth asks for a key, reconfigure for key and URL.
+REAUTH_AND_RECONFIGURE = pytest.mark.parametrize(
+    ("source", "user_input"),
+    [
+        (SOURCE_REAUTH, {CONF_API_KEY: NEW_API_KEY}),
+        (SOURCE_RECONFIGURE, {CONF_API_KEY: NEW_API_KEY, "advanced": {CONF_API_URL: API_URL}}),
+    ],
+    ids=[SOURCE_REAUTH, SOURCE_RECONFIGURE],
+)
+
+
+async def _start_entry_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, source: str
+) -> dict[str, Any]:
+    """Start the entry's reauth or reconfigure flow."""
+    if source == SOURCE_REAUTH:
+        return dict(await entry.start_reauth_flow(hass))
+    return dict(await entry.start_reconfigure_flow(hass))
+
+
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
@@ -557,19 +525,22 @@ async def test_reconfigure(
         (ValueError("boom"), "unknown"),
     ],
 )
+@REAUTH_AND_RECONFIGURE
 @pytest.mark.usefixtures("mock_setup_entry")
-async def test_reconfigure_errors_and_recovery(
+async def test_reauth_and_reconfigure_errors_and_recovery(
+    *,
     hass: HomeAssistant,
     entry: MockConfigEntry,
     mock_seam: MockSeam,
+    source: str,
+    user_input: dict[str, Any],
     error: Exception,
     reason: str,
 ) -> None:
-    """Errors show on the reconfigure form; working settings then finish it."""
+    """Errors show on the reauth / reconfigure form; working settings then finish it."""
     entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass)
+    result = await _start_entry_flow(hass, entry, source)
     mock_seam.get_workspace.side_effect = error
-    user_input = {CONF_API_KEY: NEW_API_KEY, "advanced": {CONF_API_URL: API_URL}}
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.FORM
@@ -578,48 +549,30 @@ async def test_reconfigure_errors_and_recovery(
     mock_seam.get_workspace.side_effect = None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_API_KEY] == NEW_API_KEY
+    assert result["reason"] == f"{source}_successful"
+    assert entry.data == {CONF_API_KEY: NEW_API_KEY, CONF_API_URL: API_URL}
 
 
-async def test_reconfigure_wrong_workspace(
-    hass: HomeAssistant, entry: MockConfigEntry, mock_seam: MockSeam
+@REAUTH_AND_RECONFIGURE
+async def test_reauth_and_reconfigure_wrong_workspace(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    mock_seam: MockSeam,
+    source: str,
+    user_input: dict[str, Any],
 ) -> None:
-    """Settings that lead to another workspace are refused."""
+    """A key (and URL) of another workspace are refused; the entry keeps its own."""
     entry.add_to_hass(hass)
     mock_seam.get_workspace.return_value = OTHER_WORKSPACE
-    result = await entry.start_reconfigure_flow(hass)
+    result = await _start_entry_flow(hass, entry, source)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: NEW_API_KEY, "advanced": {CONF_API_URL: API_URL}}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert entry.data == {CONF_API_KEY: API_KEY, CONF_API_URL: API_URL}
 
 
 # ---------------------------------------------------------------------------- sandbox (real HTTP)
-
-
-async def _sign_in(url: str, email: str, password: str) -> str:
-    """Sign in on the sandbox's Connect Webview page like a user would; return the result page."""
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url) as response:
-            assert response.status == 200
-            page = await response.text()
-        action = re.search(r'<form method="post" action="([^"]+)"', page)
-        assert action is not None
-        form = {
-            name: html.unescape(value)
-            for name, value in re.findall(
-                r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page
-            )
-        }
-        form |= {"email": email, "password": password}
-        post_url = response.url.join(URL(html.unescape(action.group(1))))
-        async with session.post(post_url, data=form) as response:
-            assert response.status == 200
-            return await response.text()
 
 
 def _salto_devices(hass: HomeAssistant, entry_id: str) -> set[str]:
@@ -653,9 +606,9 @@ async def test_sandbox_full_flow(
     url = result["url"]
     auth_token = parse_qs(urlsplit(url).query)["auth_token"][0]
 
-    page = await _sign_in(url, "jane@example.com", "wrong")
+    page = await sign_in_on_webview(url, password="wrong")
     assert "Invalid email or password" in page
-    page = await _sign_in(url, "jane@example.com", "1234")
+    page = await sign_in_on_webview(url)
     assert 'id="success"' in page
 
     result = await _wait_for_webview_outcome(hass, result["flow_id"])
@@ -692,7 +645,7 @@ async def test_sandbox_options_link_another_account(
         result["flow_id"], {"next_step_id": "link_account"}
     )
     assert result["type"] is FlowResultType.EXTERNAL_STEP
-    assert 'id="success"' in await _sign_in(result["url"], "jane@example.com", "1234")
+    assert 'id="success"' in await sign_in_on_webview(result["url"])
 
     await hass.async_block_till_done(wait_background_tasks=True)
     result = await hass.config_entries.options.async_configure(result["flow_id"])

@@ -1,13 +1,12 @@
 """Tests of the config entry and device diagnostics (against the sandbox)."""
 
-from datetime import timedelta
 import json
 from urllib.parse import parse_qs, urlsplit
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
     get_diagnostics_for_device,
@@ -17,8 +16,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.seam.const import DOMAIN
+from tests import async_poll, sign_in_on_webview
 from tests.sandbox import Sandbox
-from tests.test_config_flow import _sign_in
 
 FRONT_DOOR = "salto_lock_front_door"
 REDACTED = "**REDACTED**"
@@ -91,7 +90,7 @@ async def test_no_secret_in_diagnostics(
     )
     webview_url = result["url"]
     auth_token = parse_qs(urlsplit(webview_url).query)["auth_token"][0]
-    assert 'id="success"' in await _sign_in(webview_url, "jane@example.com", "1234")
+    assert 'id="success"' in await sign_in_on_webview(webview_url)
     await hass.async_block_till_done(wait_background_tasks=True)
     result = await hass.config_entries.options.async_configure(result["flow_id"])
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -135,9 +134,7 @@ async def test_diagnostics_while_seam_fails(
     """Diagnostics still answer when Seam fails, and show how polling fails."""
     for route in ("/devices/list", "/connected_accounts/list", "/access_codes/list"):
         await sandbox.fault(route, "outage")
-    freezer.tick(timedelta(seconds=30))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_poll(hass, freezer)
 
     entry_diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     assert entry_diagnostics["coordinator"] == {

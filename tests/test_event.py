@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from tests import setup_integration
+from tests import async_refresh, setup_integration
 from tests.sandbox import Sandbox
 
 FRONT_DOOR_ACTIVITY = "event.front_door_activity"
@@ -33,11 +33,6 @@ def only_events() -> Iterator[None]:
     """Set up the event platform only."""
     with patch("custom_components.seam.PLATFORMS", [Platform.EVENT]):
         yield
-
-
-async def _async_refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
 
 
 def _fired(events: list[Any], entity_id: str) -> list[tuple[str, str | None, str | None]]:
@@ -84,7 +79,7 @@ async def test_activity_fires_events(
     await sandbox.add_event(device_id, "access_code.set", access_code_id=access_code.access_code_id)
     await sandbox.add_event("ecobee_device_1", "lock.unlocked", method="manual")
     await sandbox.reset_requests()
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
 
     assert _fired(states, FRONT_DOOR_ACTIVITY) == [
         ("unlocked", "keycode", "Cleaner"),
@@ -101,7 +96,7 @@ async def test_activity_fires_events(
 
     # Already reported: the next poll fires nothing.
     states.clear()
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert states == []
 
 
@@ -116,11 +111,11 @@ async def test_events_read_failure_keeps_locks_and_retries(
     states = async_capture_events(hass, EVENT_STATE_CHANGED)
     await sandbox.add_event(device_id, "lock.unlocked", method="manual")
     await sandbox.fault("/events/list", "outage", count=1)
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert init_integration.runtime_data.last_update_success
     assert _fired(states, FRONT_DOOR_ACTIVITY) == []
 
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert _fired(states, FRONT_DOOR_ACTIVITY) == [("unlocked", "manual", None)]
 
 
@@ -138,7 +133,7 @@ async def test_unknown_access_code(
         method="keycode",
         access_code_id="access_code_deleted",
     )
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert _fired(states, FRONT_DOOR_ACTIVITY) == [("unlocked", "keycode", None)]
 
 

@@ -8,7 +8,6 @@ codes are listed at the sandbox, over HTTP, not from Home Assistant).
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
 from functools import partial
 import logging
 from typing import Any
@@ -30,7 +29,6 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.seam import services
@@ -41,7 +39,7 @@ from custom_components.seam.const import (
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
 )
-from tests import setup_integration
+from tests import async_poll, async_refresh, setup_integration
 from tests.hass_process import free_port
 from tests.sandbox import Sandbox
 
@@ -130,18 +128,6 @@ def _assert_one_warning(logs: list[tuple[int, str]], reason: str) -> None:
     assert reason in message
 
 
-async def _async_refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
-
-
-async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Let ``seconds`` pass, so that a scheduled poll runs if one is due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 def _assert_unavailable(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     states = _states(hass, entry)
     assert len(states) > 20
@@ -181,13 +167,13 @@ async def test_devices_list_fault(
     await sandbox.fault("/devices/list", kind, **options)
 
     for _ in range(3):
-        await _async_refresh(hass, init_integration)
+        await async_refresh(hass, init_integration)
         _assert_unavailable(hass, init_integration)
     _assert_one_warning(_logs(caplog), reason)
 
     await sandbox.clear_faults()
     for _ in range(2):
-        await _async_refresh(hass, init_integration)
+        await async_refresh(hass, init_integration)
         assert _states(hass, init_integration) == before
     assert _logs(caplog) == [RECOVERED]
     assert await _sandbox_codes(sandbox, _lock_ids(sandbox_state)) == codes_before
@@ -219,13 +205,13 @@ async def test_connection_refused(
 
         await hass.async_add_executor_job(server.stop)
         for _ in range(3):
-            await _async_refresh(hass, entry)
+            await async_refresh(hass, entry)
             _assert_unavailable(hass, entry)
         _assert_one_warning(_logs(caplog), "ClientConnectorError")
 
         server = await hass.async_add_executor_job(partial(Sandbox.start, port=port))
         for _ in range(2):
-            await _async_refresh(hass, entry)
+            await async_refresh(hass, entry)
             assert _states(hass, entry) == before
         assert _logs(caplog) == [RECOVERED]
         assert await _sandbox_codes(server, _lock_ids(state)) == codes
@@ -250,7 +236,7 @@ async def test_unauthorized_mid_run(
     await sandbox.fault("/devices/list", "unauthorized")
     await sandbox.reset_requests()
 
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     _assert_unavailable(hass, init_integration)
     [flow] = hass.config_entries.flow.async_progress()
     assert flow["handler"] == DOMAIN
@@ -261,7 +247,7 @@ async def test_unauthorized_mid_run(
 
     # Ten more intervals: Seam is not asked again with the rejected key.
     for _ in range(10):
-        await _async_poll(hass, freezer, 30)
+        await async_poll(hass, freezer, 30)
     assert await sandbox.requests() == {"/devices/list": 1}
     _assert_unavailable(hass, init_integration)
     assert _logs(caplog) == []
@@ -279,7 +265,7 @@ async def test_unauthorized_mid_run(
     assert _logs(caplog) == [
         (logging.INFO, "Seam accepted the new API key of Seam sandbox (sandbox); reloading it")
     ]
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     assert (await sandbox.requests())["/devices/list"] == 3  # reload, then one poll
     assert await _sandbox_codes(sandbox, _lock_ids(sandbox_state)) == codes_before
 
@@ -300,18 +286,18 @@ async def test_rate_limited_waits_for_retry_after(
     await sandbox.fault("/devices/list", "rate_limit", retry_after=300, count=1)
     await sandbox.reset_requests()
 
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     _assert_unavailable(hass, init_integration)
     _assert_one_warning(_logs(caplog), "rate_limit_exceeded")
     assert (await sandbox.requests())["/devices/list"] == 1
 
     # 270 s of regular 30 s intervals: no request.
     for _ in range(9):
-        await _async_poll(hass, freezer, 30)
+        await async_poll(hass, freezer, 30)
     assert (await sandbox.requests())["/devices/list"] == 1
     _assert_unavailable(hass, init_integration)
 
-    await _async_poll(hass, freezer, 31)
+    await async_poll(hass, freezer, 31)
     assert (await sandbox.requests())["/devices/list"] == 2
     assert _states(hass, init_integration) == before
     assert _logs(caplog) == [RECOVERED]
@@ -366,7 +352,7 @@ async def test_unlock_attempt_fault(
     # The next unlock works.
     await _async_unlock(hass)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
     assert _logs(caplog) == []
     assert await _sandbox_codes(sandbox, _lock_ids(sandbox_state)) == codes_before

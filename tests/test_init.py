@@ -1,6 +1,5 @@
 """Tests of setting up, polling and unloading the Seam integration (against the sandbox)."""
 
-from datetime import timedelta
 import logging
 import math
 from typing import Any
@@ -15,24 +14,16 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.const import CONF_POLL_INTERVAL, DOMAIN
-from tests import setup_integration
+from tests import async_poll, setup_integration
 from tests.sandbox import Sandbox
 
 FRONT_DOOR = "lock.front_door"
 FRONT_DOOR_BATTERY = "sensor.front_door_battery"
-
-
-async def _async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Let ``seconds`` pass, so that a scheduled poll runs if one is due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
@@ -114,7 +105,7 @@ async def test_auth_failed_while_polling_starts_reauth(
 ) -> None:
     """A key revoked later makes the locks unavailable and starts the reauth flow."""
     await sandbox.fault(route, "unauthorized")
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
@@ -134,9 +125,9 @@ async def test_polls_at_the_configured_interval(
     await hass.async_block_till_done()
     await sandbox.update_device(sandbox_state["normal_device_id"], properties={"locked": False})
 
-    await _async_poll(hass, freezer, 60)
+    await async_poll(hass, freezer, 60)
     assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
-    await _async_poll(hass, freezer, 60)
+    await async_poll(hass, freezer, 60)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
 
 
@@ -151,7 +142,7 @@ async def test_unavailable_and_recovery_logged_once(
     caplog.set_level(logging.INFO, logger="custom_components.seam")
     await sandbox.fault("/devices/list", "outage")
     for _ in range(3):
-        await _async_poll(hass, freezer, 30)
+        await async_poll(hass, freezer, 30)
         assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
         assert hass.states.get(FRONT_DOOR_BATTERY).state == STATE_UNAVAILABLE
     failures = [r for r in caplog.records if r.getMessage().startswith("Error fetching seam data")]
@@ -161,7 +152,7 @@ async def test_unavailable_and_recovery_logged_once(
 
     await sandbox.clear_faults()
     for _ in range(2):
-        await _async_poll(hass, freezer, 30)
+        await async_poll(hass, freezer, 30)
         assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
         assert hass.states.get(FRONT_DOOR_BATTERY).state == "86"
     recoveries = [r for r in caplog.records if r.getMessage() == "Fetching seam data recovered"]
@@ -177,17 +168,17 @@ async def test_rate_limit_backs_off_for_retry_after(
     """A 429 with Retry-After delays the next poll by that long instead of the interval."""
     await sandbox.fault("/devices/list", "rate_limit", retry_after=300, count=1)
     await sandbox.reset_requests()
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
     assert (await sandbox.requests()).get("/devices/list") == 1
 
     # The regular interval passes several times: no request while backing off.
     for _ in range(9):
-        await _async_poll(hass, freezer, 30)
+        await async_poll(hass, freezer, 30)
     assert (await sandbox.requests()).get("/devices/list") == 1
     assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
 
-    await _async_poll(hass, freezer, 31)
+    await async_poll(hass, freezer, 31)
     assert (await sandbox.requests()).get("/devices/list") == 2
     assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
 
@@ -209,12 +200,13 @@ async def test_one_request_per_500_devices(
         properties={"locked": None},
     )
     await sandbox.reset_requests()
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     pages = math.ceil((sandbox_state["device_count"] + 1000) / 500)
     assert pages == 3
     assert await sandbox.requests() == {"/devices/list": pages, "/events/list": 1}
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_unchanged_poll_writes_no_state(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -236,14 +228,14 @@ async def test_unchanged_poll_writes_no_state(
     hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
     hass.bus.async_listen(EVENT_STATE_REPORTED, _record, event_filter=_any)
 
-    await _async_poll(hass, freezer, 30)
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     assert writes == []
 
     await sandbox.update_device(
         sandbox_state["normal_device_id"], properties={"battery_level": 0.5}
     )
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
     # The lock device changed, so each of its entities that shows device data is written once.
     assert sorted(writes) == [
         "binary_sensor.front_door_connectivity",
@@ -266,7 +258,7 @@ async def test_new_and_removed_locks(
     device_registry = dr.async_get(hass)
     [new_id] = await sandbox.add_devices(1, name="Garage")
     await sandbox.remove_device(sandbox_state["normal_device_id"])
-    await _async_poll(hass, freezer, 30)
+    await async_poll(hass, freezer, 30)
 
     assert hass.states.get("lock.garage").state == LockState.LOCKED
     assert hass.states.get("sensor.garage_battery").state == "86"

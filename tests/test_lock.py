@@ -30,6 +30,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.api import Device
 from custom_components.seam.const import DOMAIN
+from tests import async_refresh, setup_integration
 from tests.sandbox import Sandbox
 
 FRONT_DOOR = "lock.front_door"
@@ -84,8 +85,7 @@ async def test_lock_and_unlock(
     assert device.locked is False
 
     # The refresh after the action confirms it: the state stays.
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
     assert hass.states.get(MEETING_ROOM).state == LockState.LOCKED
 
@@ -98,13 +98,11 @@ async def test_later_changes_win_over_the_action_result(
 ) -> None:
     """After an unlock, the lock follows Seam again, even back to the very same device data."""
     await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
 
     await sandbox.update_device(sandbox_state["normal_device_id"], properties={"locked": True})
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
 
 
@@ -214,9 +212,7 @@ async def test_not_remotely_operable(
     await sandbox.update_device(
         sandbox_state["no_remote_unlock_device_id"], can_remotely_lock=service != SERVICE_LOCK
     )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration(hass, mock_config_entry)
     await sandbox.reset_requests()
 
     with pytest.raises(ServiceValidationError) as err:
@@ -237,13 +233,11 @@ async def test_offline_lock_unavailable_until_back(
     """A lock is unavailable while its device is offline and comes back with it."""
     assert hass.states.get(BACK_OFFICE).state == STATE_UNAVAILABLE
     await sandbox.update_device(sandbox_state["offline_device_id"], properties={"online": True})
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     assert hass.states.get(BACK_OFFICE).state == LockState.LOCKED
 
     await sandbox.update_device(sandbox_state["normal_device_id"], properties={"online": False})
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).state == STATE_UNAVAILABLE
 
 
@@ -255,8 +249,7 @@ async def test_state_change_reported_by_seam(
 ) -> None:
     """A lock operated outside Home Assistant shows its new state after the next poll."""
     await sandbox.update_device(sandbox_state["normal_device_id"], properties={"locked": False})
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
 
 
@@ -276,8 +269,7 @@ async def test_changed_by_from_activity(
     await sandbox.add_event(
         device_id, "lock.unlocked", method="keycode", access_code_id=access_code.access_code_id
     )
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     state = hass.states.get(FRONT_DOOR)
     assert state.attributes["changed_by"] == "Cleaner"
     pin = (await coordinator.client.get_access_code(access_code.access_code_id)).code
@@ -285,6 +277,5 @@ async def test_changed_by_from_activity(
     assert pin not in str(state.attributes)
 
     await sandbox.add_event(device_id, "lock.locked", method="manual")
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).attributes["changed_by"] == "manual"

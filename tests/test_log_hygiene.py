@@ -7,7 +7,6 @@ from typing import Any
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
 from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN, SERVICE_LOCK, SERVICE_UNLOCK
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, CONF_API_KEY, EVENT_LOGGING_CHANGED
@@ -19,7 +18,7 @@ import pytest
 
 from custom_components.seam import services
 from custom_components.seam.const import CONF_API_URL, DOMAIN
-from tests.hass_process import log_in_on_webview
+from tests import sign_in_on_webview
 from tests.sandbox import Sandbox
 
 SALTO = "lock.front_door"
@@ -85,8 +84,7 @@ async def test_no_secret_in_any_log_record(
     )
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     [auth_token] = parse_qs(urlsplit(result["url"]).query)["auth_token"]
-    async with aiohttp.ClientSession() as http:
-        await log_in_on_webview(http, result["url"])
+    assert 'id="success"' in await sign_in_on_webview(result["url"])
     await hass.async_block_till_done(wait_background_tasks=True)
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["type"] is FlowResultType.CREATE_ENTRY

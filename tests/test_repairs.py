@@ -1,7 +1,7 @@
 """Tests of the repair issues and the fix flow that re-links a disconnected account (sandbox)."""
 
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import timedelta
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 from unittest.mock import patch
@@ -18,12 +18,12 @@ from homeassistant.helpers import (
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.seam.const import DOMAIN
+from tests import async_poll, sign_in_on_webview
 from tests.sandbox import Sandbox
-from tests.test_config_flow import _sign_in
 
 FRONT_DOOR = "salto_lock_front_door"
 BACK_OFFICE = "salto_lock_back_office"
@@ -81,12 +81,7 @@ def poll(
 ) -> Poll:
     """With the sandbox entry set up: let the poll interval pass, so that the next poll runs."""
 
-    async def _poll() -> None:
-        freezer.tick(timedelta(seconds=30))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
-    return _poll
+    return partial(async_poll, hass, freezer)
 
 
 @pytest.fixture
@@ -128,7 +123,7 @@ async def _relink(
     result = await _post(client, FIX_URL, {"handler": DOMAIN, "issue_id": issue_id})
     flow_url = f"{FIX_URL}/{result['flow_id']}"
     result = await _post(client, flow_url)
-    assert 'id="success"' in await _sign_in(result["url"], "jane@example.com", "1234")
+    assert 'id="success"' in await sign_in_on_webview(result["url"])
     await hass.async_block_till_done(wait_background_tasks=True)
     result = await _post(client, flow_url)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -182,7 +177,7 @@ async def test_disconnected_account_relinked(
     # new account instead, so clear the error the way Seam would.
     await sandbox.update_device(FRONT_DOOR, errors=[])
     await sandbox.reset_requests()
-    assert 'id="success"' in await _sign_in(result["url"], "jane@example.com", "1234")
+    assert 'id="success"' in await sign_in_on_webview(result["url"])
     await hass.async_block_till_done(wait_background_tasks=True)
 
     result = await _post(client, flow_url)

@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from tests import async_refresh
 from tests.sandbox import Sandbox
 
 FRONT_DOOR_BATTERY = "sensor.front_door_battery"
@@ -21,11 +22,6 @@ def only_sensors() -> Iterator[None]:
     """Set up the sensor platform only."""
     with patch("custom_components.seam.PLATFORMS", [Platform.SENSOR]):
         yield
-
-
-async def _async_refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
 
 
 async def test_sensors(
@@ -50,9 +46,9 @@ async def test_battery_level(
     device_id = sandbox_state["normal_device_id"]
 
     await sandbox.update_device(device_id, properties={"battery_level": 0.456})
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR_BATTERY).state == "46"
 
     await sandbox.update_device(device_id, properties={"battery_level": None, "battery": None})
-    await _async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR_BATTERY).state == STATE_UNKNOWN

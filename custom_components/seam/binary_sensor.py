@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Device
 from .coordinator import SeamConfigEntry, SeamCoordinator
-from .entity import SeamEntity
+from .entity import SeamEntity, async_setup_lock_entities
 
 # Entities only read the coordinator's data.
 PARALLEL_UPDATES = 0
@@ -54,6 +54,9 @@ DESCRIPTIONS: tuple[SeamBinarySensorEntityDescription, ...] = (
         key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Redundant with the lock's own availability: disabled by default, which keeps a lock at
+        # five enabled entities (Home Assistant enables at most 10,000 per config entry).
+        entity_registry_enabled_default=False,
         is_on_fn=lambda device: device.online,
         available_offline=True,
     ),
@@ -74,18 +77,17 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of each Seam lock, now and for locks that appear later."""
-    coordinator = entry.runtime_data
+    async_setup_lock_entities(entry, async_add_entities, _binary_sensors)
 
-    def _async_add_locks(device_ids: list[str]) -> None:
-        async_add_entities(
-            SeamBinarySensor(coordinator, device_id, description)
-            for device_id in device_ids
-            for description in DESCRIPTIONS
-            if description.supported_fn(coordinator.data[device_id])
-        )
 
-    coordinator.new_lock_callbacks.append(_async_add_locks)
-    _async_add_locks(list(coordinator.data))
+def _binary_sensors(coordinator: SeamCoordinator, device_id: str) -> list[SeamBinarySensor]:
+    """Return the binary sensors a Seam lock supports."""
+    device = coordinator.data[device_id]
+    return [
+        SeamBinarySensor(coordinator, device_id, description)
+        for description in DESCRIPTIONS
+        if description.supported_fn(device)
+    ]
 
 
 class SeamBinarySensor(SeamEntity, BinarySensorEntity):

@@ -1,15 +1,17 @@
 """Base entity for the Seam integration."""
 
+from collections.abc import Callable, Iterable
 from typing import override
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device
 from .const import DOMAIN
-from .coordinator import SeamCoordinator
+from .coordinator import SeamConfigEntry, SeamCoordinator
 
 
 class SeamEntity(CoordinatorEntity[SeamCoordinator]):
@@ -64,3 +66,23 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
         if (key := self._state_key()) != self._written_key:
             self._written_key = key
             super()._handle_coordinator_update()
+
+
+def async_setup_lock_entities(
+    entry: SeamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_for_lock: Callable[[SeamCoordinator, str], Iterable[SeamEntity]],
+) -> None:
+    """Add a platform's entities for each Seam lock, now and for locks that appear later."""
+    coordinator = entry.runtime_data
+
+    @callback
+    def _async_add_locks(device_ids: list[str]) -> None:
+        async_add_entities(
+            entity
+            for device_id in device_ids
+            for entity in entities_for_lock(coordinator, device_id)
+        )
+
+    coordinator.new_lock_callbacks.append(_async_add_locks)
+    _async_add_locks(list(coordinator.data))

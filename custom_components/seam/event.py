@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ACTIVITY_EVENT_TYPES, SeamConfigEntry, SeamCoordinator
-from .entity import SeamEntity
+from .entity import SeamEntity, async_setup_lock_entities
 
 # Entities only read the coordinator's data.
 PARALLEL_UPDATES = 0
@@ -22,13 +22,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up an activity event entity per Seam lock, now and for locks that appear later."""
-    coordinator = entry.runtime_data
-
-    def _async_add_locks(device_ids: list[str]) -> None:
-        async_add_entities(SeamActivityEvent(coordinator, device_id) for device_id in device_ids)
-
-    coordinator.new_lock_callbacks.append(_async_add_locks)
-    _async_add_locks(list(coordinator.data))
+    async_setup_lock_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, device_id: [SeamActivityEvent(coordinator, device_id)],
+    )
 
 
 class SeamActivityEvent(SeamEntity, EventEntity):

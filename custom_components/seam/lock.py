@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import Device, SeamActionAttemptTimeoutError, SeamError
 from .const import DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
-from .entity import SeamEntity
+from .entity import SeamEntity, async_setup_lock_entities
 
 # One lock/unlock at a time: Seam rate-limits actions per device.
 PARALLEL_UPDATES = 1
@@ -26,13 +26,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a lock entity per Seam lock, now and for locks that appear later."""
-    coordinator = entry.runtime_data
-
-    def _async_add_locks(device_ids: list[str]) -> None:
-        async_add_entities(SeamLock(coordinator, device_id) for device_id in device_ids)
-
-    coordinator.new_lock_callbacks.append(_async_add_locks)
-    _async_add_locks(list(coordinator.data))
+    async_setup_lock_entities(
+        entry, async_add_entities, lambda coordinator, device_id: [SeamLock(coordinator, device_id)]
+    )
 
 
 class SeamLock(SeamEntity, LockEntity):

@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SeamConfigEntry, SeamCoordinator
-from .entity import SeamEntity
+from .entity import SeamEntity, async_setup_lock_entities
 
 # Entities only read the coordinator's data.
 PARALLEL_UPDATES = 0
@@ -33,13 +33,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a battery sensor per Seam lock, now and for locks that appear later."""
-    coordinator = entry.runtime_data
-
-    def _async_add_locks(device_ids: list[str]) -> None:
-        async_add_entities(SeamBatterySensor(coordinator, device_id) for device_id in device_ids)
-
-    coordinator.new_lock_callbacks.append(_async_add_locks)
-    _async_add_locks(list(coordinator.data))
+    async_setup_lock_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, device_id: [SeamBatterySensor(coordinator, device_id)],
+    )
 
 
 class SeamBatterySensor(SeamEntity, SensorEntity):
