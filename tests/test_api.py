@@ -977,6 +977,31 @@ async def test_list_devices_paginates(
     assert requests.get("/devices/list") == math.ceil(total / 500)
 
 
+async def test_list_devices_reuses_unchanged_devices(
+    client: SeamClient, sandbox: Sandbox, ids: dict[str, Any]
+) -> None:
+    """Unchanged devices come back as the same objects; a changed one is parsed again."""
+    await sandbox.add_devices(600)  # two pages
+    first = {device.device_id: device for device in await client.list_devices()}
+    second = {device.device_id: device for device in await client.list_devices()}
+    assert second.keys() == first.keys()
+    assert all(second[device_id] is first[device_id] for device_id in first)
+
+    changed = ids["normal_device_id"]
+    await sandbox.update_device(changed, properties={"battery_level": 0.42})
+    third = {device.device_id: device for device in await client.list_devices()}
+    assert third[changed].battery_level == 0.42
+    assert third[changed] is not second[changed]
+    assert all(
+        third[device_id] is second[device_id] for device_id in second if device_id != changed
+    )
+
+    await sandbox.remove_device(changed)
+    fourth = {device.device_id: device for device in await client.list_devices()}
+    assert changed not in fourth
+    assert len(fourth) == len(third) - 1
+
+
 async def test_get_device_not_found(client: SeamClient) -> None:
     with pytest.raises(SeamNotFoundError) as exc_info:
         await client.get_device("no_such_device")

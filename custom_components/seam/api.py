@@ -530,6 +530,14 @@ def _isoformat(value: datetime) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _ResponseMemo:
+    """The bytes and decoded body of the latest successful answer to one repeated request."""
+
+    raw: bytes | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 class SeamClient:
     """Async client for the Seam API over an injected aiohttp session."""
 
@@ -545,8 +553,9 @@ class SeamClient:
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._request_timeout = request_timeout
-        # Per device id: its API object as compact JSON, and its model (see list_devices).
-        self._devices: dict[str, tuple[bytes, Device]] = {}
+        # list_devices(): the latest answer per page, and per device id its API object and model.
+        self._device_pages: list[_ResponseMemo] = []
+        self._devices: dict[str, tuple[dict[str, Any], Device]] = {}
 
     # ---- transport ------------------------------------------------------------------------
 
@@ -563,8 +572,13 @@ class SeamClient:
         payload: Mapping[str, Any] | None = None,
         *,
         request_timeout: float | None = None,
+        memo: _ResponseMemo | None = None,
     ) -> dict[str, Any]:
-        """POST ``payload`` to ``path`` and return the decoded success body."""
+        """POST ``payload`` to ``path`` and return the decoded success body.
+
+        With a ``memo`` of an earlier success of the same request: a byte-for-byte identical
+        response returns that decoded body (the same objects) without decoding it again.
+        """
         body = dict(payload or {})
         total = self._request_timeout if request_timeout is None else request_timeout
         started = time.monotonic()
@@ -593,12 +607,16 @@ class SeamClient:
             raise SeamConnectionError(message) from err
         _LOGGER.debug("POST /%s -> %s in %.3fs", path, status, time.monotonic() - started)
 
+        ok = HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
+        if ok and memo is not None and memo.raw == raw:
+            return memo.data
         try:
             data: Any = orjson.loads(raw) if raw else None
         except ValueError:
             data = None
-        ok = HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
         if ok and isinstance(data, dict) and data.get("ok") is not False:
+            if memo is not None:
+                memo.raw, memo.data = raw, data
             return data
         if ok and not isinstance(data, dict):
             raise SeamConnectionError(
@@ -659,26 +677,46 @@ class SeamClient:
         return resource
 
     async def _get_list(
-        self, path: str, key: str, payload: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        key: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        memo: _ResponseMemo | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """POST and return the list under ``key`` plus the response's ``pagination``."""
-        data = await self._request(path, payload)
+        data = await self._request(path, payload, memo=memo)
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise SeamConnectionError(f"Malformed response from Seam /{path}: no {key} list")
         return items, _get_dict(data, "pagination")
 
     async def _get_all_pages(
-        self, path: str, key: str, payload: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        key: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        memos: list[_ResponseMemo] | None = None,
     ) -> list[dict[str, Any]]:
-        """Follow ``next_page_cursor`` until ``has_next_page`` is false."""
+        """Follow ``next_page_cursor`` until ``has_next_page`` is false.
+
+        ``memos`` (one per page, kept by the caller) lets unchanged pages skip decoding.
+        """
         body = {**(payload or {}), "limit": PAGE_SIZE}
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for _ in range(_MAX_PAGES):
-            page, pagination = await self._get_list(path, key, body)
+        for index in range(_MAX_PAGES):
+            memo = None
+            if memos is not None:
+                if index == len(memos):
+                    memos.append(_ResponseMemo())
+                memo = memos[index]
+            page, pagination = await self._get_list(path, key, body, memo=memo)
             items.extend(page)
             if pagination.get("has_next_page") is not True:
+                if memos is not None:
+                    del memos[index + 1 :]
                 return items
             cursor = _get_str(pagination, "next_page_cursor")
             if not cursor or cursor in seen:
@@ -737,19 +775,21 @@ class SeamClient:
     async def list_devices(self) -> list[Device]:
         """Return every device in the workspace (all pages, 500 per request).
 
-        A device whose API object is unchanged since the previous call (same compact JSON) is
-        returned as the same ``Device`` object without parsing it again, so a poll of unchanged
-        locks costs a byte comparison per lock, and equality checks downstream are identity checks.
+        A page whose response is byte for byte the one of the previous call is not decoded
+        again, and a device whose API object did not change is not parsed again: it is returned
+        as the same ``Device`` object. A poll of unchanged locks costs the requests and a byte
+        comparison per page; a changed page costs its decoding and parsing its changed devices.
         """
-        items = await self._get_all_pages("devices/list", "devices")
+        items = await self._get_all_pages("devices/list", "devices", memos=self._device_pages)
         previous, self._devices = self._devices, {}
         devices: list[Device] = []
         for item in items:
             device_id = item.get("device_id")
-            fingerprint = orjson.dumps(item)
             cached = previous.get(device_id) if isinstance(device_id, str) else None
-            if cached is None or cached[0] != fingerprint:
-                cached = (fingerprint, Device.from_api(item))
+            # Identity makes this cheap for a page returned from its memo; otherwise only the
+            # devices whose API object changed are parsed again.
+            if cached is None or cached[0] != item:
+                cached = (item, Device.from_api(item))
             self._devices[cached[1].device_id] = cached
             devices.append(cached[1])
         return devices
