@@ -3,13 +3,14 @@
 import logging
 import math
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.lock import LockState
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -19,6 +20,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.const import CONF_POLL_INTERVAL, DOMAIN
+from custom_components.seam.entity import SeamEntity
 from tests import async_poll, setup_integration
 from tests.sandbox import Sandbox
 
@@ -245,6 +247,93 @@ async def test_unchanged_poll_writes_no_state(
         FRONT_DOOR_BATTERY,
     ]
     assert hass.states.get(FRONT_DOOR_BATTERY).state == "50"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_poll_calls_only_the_changed_locks_entities(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A poll calls only the entities of the lock that changed; outage and recovery call all."""
+    calls: list[tuple[str, str]] = []
+    handle_coordinator_update = SeamEntity._handle_coordinator_update
+
+    @callback
+    def _record(self: SeamEntity) -> None:
+        calls.append((self.device_id, self.entity_id))
+        handle_coordinator_update(self)
+
+    with patch.object(SeamEntity, "_handle_coordinator_update", _record):
+        await setup_integration(hass, mock_config_entry)
+        entity_ids = sorted(
+            entry.entity_id
+            for entry in er.async_entries_for_config_entry(
+                er.async_get(hass), mock_config_entry.entry_id
+            )
+        )
+        assert len(mock_config_entry.runtime_data.data) > 3
+        front_door = sandbox_state["normal_device_id"]
+        front_door_entities = [entity_id for entity_id in entity_ids if "front_door" in entity_id]
+        assert len(front_door_entities) == 6
+
+        await async_poll(hass, freezer, 30)
+        assert calls == []
+
+        # One lock changes at Seam: only its entities are called.
+        await sandbox.update_device(front_door, properties={"locked": False})
+        await async_poll(hass, freezer, 30)
+        assert sorted(calls) == [(front_door, entity_id) for entity_id in front_door_entities]
+        assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+        # New activity alone reaches that lock's entities too (the event entity fires it).
+        calls.clear()
+        await sandbox.add_event(front_door, "lock.locked", method="manual")
+        await async_poll(hass, freezer, 30)
+        assert sorted(calls) == [(front_door, entity_id) for entity_id in front_door_entities]
+        assert hass.states.get("event.front_door_activity").attributes["method"] == "manual"
+
+        # An outage and the recovery reach every entity, once each.
+        def _unavailable() -> list[str]:
+            return [e for e in entity_ids if hass.states.get(e).state == STATE_UNAVAILABLE]
+
+        offline = _unavailable()  # the offline lock's
+        assert offline
+        for fault in (True, False):
+            calls.clear()
+            await (sandbox.fault("/devices/list", "outage") if fault else sandbox.clear_faults())
+            await async_poll(hass, freezer, 30)
+            assert sorted(entity_id for _, entity_id in calls) == entity_ids
+            assert _unavailable() == (entity_ids if fault else offline)
+        assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+        calls.clear()
+        await async_poll(hass, freezer, 30)
+        assert calls == []
+
+
+async def test_listener_without_context_and_failing_listener(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A listener without a context hears of every change; one that fails stops no other."""
+
+    @callback
+    def _fail() -> None:
+        raise RuntimeError("boom")
+
+    init_integration.runtime_data.async_add_listener(_fail)
+    lock = er.async_get(hass).async_get(FRONT_DOOR)
+    assert lock is not None
+    await sandbox.update_device(lock.unique_id.removesuffix("-lock"), properties={"locked": False})
+    await async_poll(hass, freezer, 30)
+    assert "Unexpected error updating a listener of seam" in caplog.text
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
 
 
 async def test_new_and_removed_locks(

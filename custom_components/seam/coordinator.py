@@ -59,6 +59,14 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
     Each poll also reads the lock events since the previous poll (one request for all locks):
     ``activity`` holds the latest activity per lock, ``new_activity`` the activity first seen
     in the latest poll (oldest first).
+
+    Entities listen with their lock's device id as context, and a notification calls only the
+    listeners of the locks that changed since the previous notification: whose ``Device`` is
+    not the same object (the client returns the same object for an unchanged device), that
+    appeared or disappeared, or that have new activity. Every listener is called on the first
+    notification, when availability changed since the previous one (outage or recovery), and
+    listeners without a context always are. A poll that changes nothing calls none at all
+    (``always_update=False``).
     """
 
     config_entry: SeamConfigEntry
@@ -91,6 +99,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._events_since: datetime | None = None
         self._last_event_ids: set[str] = set()
         self._known_lock_ids: set[str] | None = None
+        # Availability and locks at the previous notification (None before the first).
+        self._notified: tuple[bool, dict[str, Device]] | None = None
 
     @override
     async def _async_setup(self) -> None:
@@ -153,6 +163,23 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             _LOGGER.debug("Could not look up the access code of event %s: %s", event.event_id, err)
             return None
         return access_code.name or None
+
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Call the listeners of the locks that changed since the previous call (see above)."""
+        previous, self._notified = self._notified, (self.last_update_success, self.data)
+        changed: set[str] | None = None
+        if previous is not None and previous[0] == self.last_update_success:
+            old, new = previous[1], self.data
+            changed = {lock_id for lock_id, lock in new.items() if old.get(lock_id) is not lock}
+            changed.update(old.keys() - new.keys(), self.new_activity)
+        for update_callback, context in list(self._listeners.values()):
+            if changed is None or context is None or context in changed:
+                try:
+                    update_callback()
+                except Exception:
+                    self.logger.exception("Unexpected error updating a listener of %s", self.name)
 
     @callback
     @override

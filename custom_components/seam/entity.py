@@ -17,15 +17,16 @@ from .coordinator import SeamConfigEntry, SeamCoordinator
 class SeamEntity(CoordinatorEntity[SeamCoordinator]):
     """A Seam lock device's entity: unique id from device id and key, device info from Seam.
 
-    State is written only when what the entity shows changed (see ``_state_key``), so a poll
-    that finds a lock unchanged writes nothing.
+    The coordinator calls an entity only when its lock changed (its device id is the listener's
+    context, see ``SeamCoordinator``), and state is written only when what the entity shows
+    changed (see ``_state_key``), so a poll that finds a lock unchanged writes nothing.
     """
 
     _attr_has_entity_name = True
 
     def __init__(self, coordinator: SeamCoordinator, device_id: str, key: str) -> None:
         """Initialize the entity for one Seam device."""
-        super().__init__(coordinator)
+        super().__init__(coordinator, context=device_id)
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}-{key}"
         device = self.device
