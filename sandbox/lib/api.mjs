@@ -107,6 +107,16 @@ export const authenticate = (ctx) => {
 const findDevice = (db, workspace_id, device_id) =>
   db.getState().devices.find((d) => d.device_id === device_id && d.workspace_id === workspace_id)
 
+const requireAccessCode = (db, workspace_id, access_code_id) => {
+  const code = db
+    .getState()
+    .access_codes.find((ac) => ac.access_code_id === access_code_id && ac.workspace_id === workspace_id)
+  if (code == null) {
+    throw notFound("access_code_not_found", "Could not find an access_code with device_id or access_code_id")
+  }
+  return code
+}
+
 const requireDevice = (db, workspace_id, device_id) => {
   const device = findDevice(db, workspace_id, device_id)
   if (device == null) throw notFound("device_not_found", "Device not found")
@@ -448,14 +458,8 @@ const createAccessCode = (ctx) => {
 const updateAccessCode = (ctx) => {
   const workspace_id = authenticate(ctx)
   const params = getParams(ctx)
-  const access_code_id = requireString(params, "access_code_id")
   const db = ctx.world.db
-  const code = db
-    .getState()
-    .access_codes.find((ac) => ac.access_code_id === access_code_id && ac.workspace_id === workspace_id)
-  if (code == null) {
-    throw notFound("access_code_not_found", "Could not find an access_code with device_id or access_code_id")
-  }
+  const code = requireAccessCode(db, workspace_id, requireString(params, "access_code_id"))
   const device = findDevice(db, workspace_id, code.device_id)
   if (isSaltoDevice(device) && params.code != null && params.code !== code.code) {
     throw badRequest(
@@ -491,15 +495,7 @@ const deleteAccessCode = (ctx) => {
   const params = getParams(ctx)
   const access_code_id = requireString(params, "access_code_id")
   const db = ctx.world.db
-  const code = db
-    .getState()
-    .access_codes.find((ac) => ac.access_code_id === access_code_id && ac.workspace_id === workspace_id)
-  if (code == null) {
-    throw notFound(
-      "access_code_not_found",
-      "Could not find an access_code with device_id or access_code_id",
-    )
-  }
+  requireAccessCode(db, workspace_id, access_code_id)
   const fault = ctx.sandbox.faults.take(ctx.path, ATTEMPT_FAULTS)
   if (fault?.kind === "attempt_pending") db.updateAccessCode({ access_code_id, status: "removing" })
   return runAttempt(
