@@ -65,8 +65,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
     not the same object (the client returns the same object for an unchanged device), that
     appeared or disappeared, or that have new activity. Every listener is called on the first
     notification, when availability changed since the previous one (outage or recovery), and
-    listeners without a context always are. A poll that changes nothing calls none at all
-    (``always_update=False``).
+    listeners without a context always are. A poll that changes nothing calls none at all.
     """
 
     config_entry: SeamConfigEntry
@@ -77,15 +76,12 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._poll_interval = timedelta(
             seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
         )
-        # Listeners run only when the locks changed (or availability did), or new activity came:
-        # a poll that finds 1,000 locks unchanged calls no entity at all (see _async_update_data).
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=DOMAIN,
             update_interval=self._poll_interval,
-            always_update=False,
         )
         self.client = SeamClient(
             async_get_clientsession(hass),
@@ -112,15 +108,12 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
     @override
     async def _async_update_data(self) -> dict[str, Device]:
         self.new_activity = {}
-        self.always_update = False
         try:
             devices = await self.client.list_devices()
         except SeamError as err:
             raise _update_error(err) from err
         locks = {device.device_id: device for device in devices if device.is_lock}
         await self._async_update_activity(locks)
-        # New activity must reach the entities even when no lock's state changed.
-        self.always_update = bool(self.new_activity)
         return locks
 
     async def _async_update_activity(self, locks: dict[str, Device]) -> None:
