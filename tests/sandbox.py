@@ -261,6 +261,21 @@ class Sandbox:
             raise SandboxError(f"{method} {self.url}{target} -> {response.status}: {text}")
         return json.loads(text) if text else None
 
+    async def action_attempt(self, action_attempt_id: str) -> dict[str, Any]:
+        """Read an action attempt through the Seam API (``action_attempts/get``)."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{self.url}/action_attempts/get",
+                json={"action_attempt_id": action_attempt_id},
+                headers={"Authorization": f"Bearer {self.api_key}"},
+                timeout=aiohttp.ClientTimeout(total=CONTROL_TIMEOUT),
+            ) as response,
+        ):
+            body: dict[str, Any] = await response.json()
+        attempt: dict[str, Any] = body["action_attempt"]
+        return attempt
+
     async def reset(self, *, session: aiohttp.ClientSession | None = None) -> dict[str, Any]:
         """Back to the seeded state; clears faults, config and request counts."""
         result: dict[str, Any] = await self.control("reset", {}, session=session)

@@ -29,7 +29,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.seam.api import (
+from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN
+from custom_components.seam.seam_api import (
     ConnectWebview,
     Device,
     SeamAuthError,
@@ -38,7 +39,6 @@ from custom_components.seam.api import (
     SeamNotFoundError,
     Workspace,
 )
-from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN
 from tests import sign_in_on_webview
 from tests.sandbox import Sandbox
 

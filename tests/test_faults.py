@@ -32,13 +32,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.seam import services
-from custom_components.seam.api import SeamClient
 from custom_components.seam.const import (
     CONF_API_URL,
     CONF_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
 )
+from custom_components.seam.seam_api import SeamClient
 from tests import async_poll, async_refresh, setup_integration
 from tests.hass_process import free_port
 from tests.sandbox import Sandbox

@@ -24,7 +24,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.seam import services
-from custom_components.seam.api import (
+from custom_components.seam.const import DOMAIN
+from custom_components.seam.seam_api import (
     AccessCode,
     ActionAttempt,
     ConnectedAccount,
@@ -36,7 +37,6 @@ from custom_components.seam.api import (
     SeamIssue,
     Workspace,
 )
-from custom_components.seam.const import DOMAIN
 from tests.sandbox import Sandbox
 
 SALTO_ID = "salto_lock_front_door"
@@ -189,7 +189,6 @@ CALLS: list[Callable[[SeamClient], Awaitable[object]]] = [
     lambda client: client.list_devices(),
     lambda client: client.get_device("d1"),
     lambda client: client.unlock_door("d1", timeout=0, poll_interval=0),
-    lambda client: client.get_action_attempt("a1"),
     lambda client: client.create_access_code("d1", "Guest", code="1234"),
     lambda client: client.list_access_codes("d1"),
     lambda client: client.get_access_code("c1"),

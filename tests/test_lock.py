@@ -28,8 +28,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.seam.api import Device
 from custom_components.seam.const import DOMAIN
+from custom_components.seam.seam_api import Device
 from tests import async_refresh, setup_integration
 from tests.sandbox import Sandbox
 

@@ -23,14 +23,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 import yaml
 
 from custom_components.seam import services
-from custom_components.seam.api import (
+from custom_components.seam.const import DOMAIN
+from custom_components.seam.seam_api import (
     AccessCode,
     SeamClient,
     SeamConnectionError,
     SeamInvalidInputError,
     SeamIssue,
 )
-from custom_components.seam.const import DOMAIN
 from tests import setup_integration
 from tests.sandbox import Sandbox
 

@@ -13,9 +13,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Device
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .entity import SeamEntity, async_setup_lock_entities
+from .seam_api import Device
 
 # Entities only read the coordinator's data.
 PARALLEL_UPDATES = 0

@@ -45,14 +45,6 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from .api import (
-    DEFAULT_API_URL,
-    ConnectWebview,
-    SeamAuthError,
-    SeamClient,
-    SeamConnectionError,
-    SeamError,
-)
 from .const import (
     CONF_API_URL,
     CONF_POLL_INTERVAL,
@@ -61,6 +53,14 @@ from .const import (
     MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,
     SALTO_KS_PROVIDER,
+)
+from .seam_api import (
+    DEFAULT_API_URL,
+    ConnectWebview,
+    SeamAuthError,
+    SeamClient,
+    SeamConnectionError,
+    SeamError,
 )
 
 _LOGGER = logging.getLogger(__name__)

@@ -15,7 +15,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import CONF_API_URL, CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DOMAIN
+from .repairs import async_update_issues
+from .seam_api import (
     Device,
     Event,
     SeamAuthError,
@@ -24,8 +26,6 @@ from .api import (
     SeamRateLimitError,
     Workspace,
 )
-from .const import CONF_API_URL, CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DOMAIN
-from .repairs import async_update_issues
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .api import SeamError
 from .const import DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
+from .seam_api import SeamError
 
 TO_REDACT = {CONF_API_KEY, "auth_token", "email", "url", "user_identifier"}
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"

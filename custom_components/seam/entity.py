@@ -9,9 +9,9 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import Device
 from .const import DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
+from .seam_api import Device
 
 
 class SeamEntity(CoordinatorEntity[SeamCoordinator]):

@@ -7,10 +7,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Device, SeamActionAttemptTimeoutError, SeamError
 from .const import DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .entity import SeamEntity, async_setup_lock_entities
+from .seam_api import Device, SeamActionAttemptTimeoutError, SeamError
 
 # One lock/unlock at a time: Seam rate-limits actions per device.
 PARALLEL_UPDATES = 1

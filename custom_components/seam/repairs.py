@@ -29,9 +29,9 @@ from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.helpers import issue_registry as ir
 import probatio
 
-from .api import Device
 from .config_flow import ConnectWebviewFlow
 from .const import DOMAIN
+from .seam_api import Device
 
 if TYPE_CHECKING:
     from .coordinator import SeamConfigEntry

@@ -24,7 +24,9 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio
 
-from .api import (
+from .const import DOMAIN
+from .entity import SeamEntity
+from .seam_api import (
     AccessCode,
     Device,
     SeamActionAttemptError,
@@ -36,8 +38,6 @@ from .api import (
     SeamNotFoundError,
     SeamRateLimitError,
 )
-from .const import DOMAIN
-from .entity import SeamEntity
 
 type _LockAction = Callable[[SeamEntity, ServiceCall], Awaitable[ServiceResponse]]
 

@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.seam.api import (
+from custom_components.seam.seam_api import (
     DEFAULT_API_URL,
     AccessCode,
     ActionAttempt,
@@ -38,8 +38,10 @@ from custom_components.seam.api import (
     SeamRateLimitError,
     SeamResponseError,
     Workspace,
-    _flatten_validation_errors,
-    _parse_retry_after,
+)
+from custom_components.seam.seam_api.errors import (
+    flatten_validation_errors as _flatten_validation_errors,
+    parse_retry_after as _parse_retry_after,
 )
 from tests.sandbox import Sandbox
 
@@ -874,12 +876,12 @@ async def test_debug_log_has_no_secrets(
         {"connect_webview": {"connect_webview_id": "cw", "url": url}}
     )
     client = SeamClient(session, API_KEY, base_url=scripted.url)
-    with caplog.at_level(logging.DEBUG, logger="custom_components.seam.api"):
+    with caplog.at_level(logging.DEBUG, logger="custom_components.seam.seam_api"):
         code = await client.create_access_code("dev", "Guest", code=PIN)
         webview = await client.create_connect_webview(["salto_ks"])
     assert code.code == PIN
     assert webview.url == url
-    records = [r for r in caplog.records if r.name == "custom_components.seam.api"]
+    records = [r for r in caplog.records if r.name.startswith("custom_components.seam.seam_api")]
     assert records
     assert all(record.levelno <= logging.DEBUG for record in records)
     logged = caplog.text
@@ -1020,7 +1022,9 @@ async def test_lock_and_unlock(client: SeamClient, sandbox: Sandbox, ids: dict[s
     assert attempt.status == "success"
     assert attempt.action_type == "LOCK_DOOR"
     assert (await client.get_device(device_id)).locked is True
-    assert await client.get_action_attempt(attempt.action_attempt_id) == attempt
+    assert (
+        ActionAttempt.from_api(await sandbox.action_attempt(attempt.action_attempt_id)) == attempt
+    )
 
 
 async def test_lock_waits_for_slow_attempt(
@@ -1033,7 +1037,9 @@ async def test_lock_waits_for_slow_attempt(
     assert (await sandbox.requests()).get("/action_attempts/get", 0) >= 2
 
 
-async def test_action_attempt_errors(client: SeamClient, ids: dict[str, Any]) -> None:
+async def test_action_attempt_errors(
+    client: SeamClient, sandbox: Sandbox, ids: dict[str, Any]
+) -> None:
     with pytest.raises(SeamActionAttemptError) as offline:
         await client.lock_door(ids["offline_device_id"], poll_interval=0.05)
     assert offline.value.error_type == "device_offline"
@@ -1042,10 +1048,10 @@ async def test_action_attempt_errors(client: SeamClient, ids: dict[str, Any]) ->
     with pytest.raises(SeamActionAttemptError) as no_remote:
         await client.unlock_door(ids["no_remote_unlock_device_id"], poll_interval=0.05)
     assert no_remote.value.error_type == "device_cannot_perform_requested_action"
-    attempt = await client.get_action_attempt(no_remote.value.action_attempt_id)
-    assert attempt.status == "error"
-    assert attempt.error_type == "device_cannot_perform_requested_action"
-    assert attempt.error_message
+    attempt = await sandbox.action_attempt(no_remote.value.action_attempt_id)
+    assert attempt["status"] == "error"
+    assert attempt["error"]["type"] == "device_cannot_perform_requested_action"
+    assert attempt["error"]["message"]
 
 
 async def test_attempt_error_fault(
@@ -1072,7 +1078,7 @@ async def test_attempt_pending_times_out(
     attempt_id = exc_info.value.action_attempt_id
     assert attempt_id
     assert "pending" in str(exc_info.value)
-    assert (await client.get_action_attempt(attempt_id)).status == "pending"
+    assert (await sandbox.action_attempt(attempt_id))["status"] == "pending"
 
 
 async def test_access_code_lifecycle(
@@ -1181,9 +1187,7 @@ async def test_create_access_code_is_never_retried(
 
 
 async def test_connect_webview(client: SeamClient, sandbox: Sandbox) -> None:
-    webview = await client.create_connect_webview(
-        ["salto_ks"], custom_redirect_url="https://example.com/done"
-    )
+    webview = await client.create_connect_webview(["salto_ks"])
     assert webview.status == "pending"
     assert not webview.login_successful
     assert webview.connected_account_id is None
@@ -1338,5 +1342,7 @@ async def test_no_secrets_anywhere(
         for secret in (PIN, sandbox.api_key, token, webview.url):
             assert secret not in text
     assert all(
-        record.levelno <= logging.DEBUG for record in caplog.records if "seam.api" in record.name
+        record.levelno <= logging.DEBUG
+        for record in caplog.records
+        if "seam.seam_api" in record.name
     )

@@ -1,0 +1,61 @@
+"""A small async client for the Seam HTTP API (no Home Assistant imports).
+
+It runs on an injected ``aiohttp.ClientSession`` and could be published as a library unchanged:
+``client`` sends the requests, ``models`` parses the answers, ``errors`` holds the exceptions.
+"""
+
+from .client import (
+    ACTION_STATUS_ERROR,
+    ACTION_STATUS_SUCCESS,
+    DEFAULT_API_URL,
+    PAGE_SIZE,
+    SeamClient,
+)
+from .errors import (
+    SeamActionAttemptError,
+    SeamActionAttemptTimeoutError,
+    SeamAuthError,
+    SeamConflictError,
+    SeamConnectionError,
+    SeamError,
+    SeamInvalidInputError,
+    SeamNotFoundError,
+    SeamRateLimitError,
+    SeamResponseError,
+)
+from .models import (
+    AccessCode,
+    ActionAttempt,
+    ConnectedAccount,
+    ConnectWebview,
+    Device,
+    Event,
+    SeamIssue,
+    Workspace,
+)
+
+__all__ = [
+    "ACTION_STATUS_ERROR",
+    "ACTION_STATUS_SUCCESS",
+    "DEFAULT_API_URL",
+    "PAGE_SIZE",
+    "AccessCode",
+    "ActionAttempt",
+    "ConnectWebview",
+    "ConnectedAccount",
+    "Device",
+    "Event",
+    "SeamActionAttemptError",
+    "SeamActionAttemptTimeoutError",
+    "SeamAuthError",
+    "SeamClient",
+    "SeamConflictError",
+    "SeamConnectionError",
+    "SeamError",
+    "SeamInvalidInputError",
+    "SeamIssue",
+    "SeamNotFoundError",
+    "SeamRateLimitError",
+    "SeamResponseError",
+    "Workspace",
+]

@@ -1,0 +1,455 @@
+"""Async client for the Seam HTTP API.
+
+A small library layer with no Home Assistant imports. Every call is a POST with a JSON body
+over an injected ``aiohttp.ClientSession``. Responses are parsed into frozen, hashable models
+that keep only the fields the integration uses and tolerate unknown, missing or odd fields.
+
+Secrets never leave this module in a log line or an exception message: the API key, access
+code PINs and connect webview URLs (which carry an ``auth_token``) are kept out of both.
+"""
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+import logging
+import re
+import time
+from typing import Any
+
+import aiohttp
+import orjson
+
+from .errors import (
+    SeamActionAttemptError,
+    SeamActionAttemptTimeoutError,
+    SeamConnectionError,
+    SeamError,
+    SeamInvalidInputError,
+    SeamRateLimitError,
+    error_class,
+    flatten_validation_errors,
+    parse_retry_after,
+)
+from .models import (
+    AccessCode,
+    ActionAttempt,
+    ConnectedAccount,
+    ConnectWebview,
+    Device,
+    Event,
+    Workspace,
+    get_dict,
+    get_str,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://connect.getseam.com"
+PAGE_SIZE = 500
+_MAX_PAGES = 1000
+_REQUEST_ID_HEADER = "seam-request-id"
+_AUTH_TOKEN_RE = re.compile(r"(auth_token=)[^&\s\"'<>]+", re.IGNORECASE)
+_REDACTED = "**REDACTED**"
+
+ACTION_STATUS_SUCCESS = "success"
+ACTION_STATUS_ERROR = "error"
+
+
+def _isoformat(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("Seam needs timezone-aware datetimes")
+    return value.isoformat()
+
+
+# --------------------------------------------------------------------------------------------
+# Client
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _ResponseMemo:
+    """The bytes and decoded body of the latest successful answer to one repeated request."""
+
+    raw: bytes | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class SeamClient:
+    """Async client for the Seam API over an injected aiohttp session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_API_URL,
+        request_timeout: float = 10.0,
+    ) -> None:
+        self._session = session
+        self._api_key = api_key
+        self._base_url = base_url.rstrip("/")
+        self._request_timeout = request_timeout
+        # list_devices(): the latest answer per page, and per device id its API object and model.
+        self._device_pages: list[_ResponseMemo] = []
+        self._devices: dict[str, tuple[dict[str, Any], Device]] = {}
+
+    # ---- transport ------------------------------------------------------------------------
+
+    def _redact(self, text: str, secrets: Iterable[str | None] = ()) -> str:
+        """Remove the API key, request secrets (PINs) and auth tokens from ``text``."""
+        for secret in (self._api_key, *secrets):
+            if secret:
+                text = text.replace(secret, _REDACTED)
+        return _AUTH_TOKEN_RE.sub(rf"\1{_REDACTED}", text)
+
+    async def _request(
+        self,
+        path: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        request_timeout: float | None = None,
+        memo: _ResponseMemo | None = None,
+    ) -> dict[str, Any]:
+        """POST ``payload`` to ``path`` and return the decoded success body.
+
+        With a ``memo`` of an earlier success of the same request: a byte-for-byte identical
+        response returns that decoded body (the same objects) without decoding it again.
+        """
+        body = dict(payload or {})
+        total = self._request_timeout if request_timeout is None else request_timeout
+        started = time.monotonic()
+        try:
+            async with self._session.post(
+                f"{self._base_url}/{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self._api_key}"},
+                timeout=aiohttp.ClientTimeout(total=total),
+                allow_redirects=False,
+            ) as response:
+                status = response.status
+                headers = response.headers
+                raw = await response.read()
+        except TimeoutError as err:
+            _LOGGER.debug("POST /%s timed out after %.3fs", path, time.monotonic() - started)
+            raise SeamConnectionError(f"Timeout while calling Seam /{path}") from err
+        except aiohttp.ClientError as err:
+            _LOGGER.debug(
+                "POST /%s failed after %.3fs: %s",
+                path,
+                time.monotonic() - started,
+                type(err).__name__,
+            )
+            message = self._redact(f"Error calling Seam /{path}: {type(err).__name__}: {err}")
+            raise SeamConnectionError(message) from err
+        _LOGGER.debug("POST /%s -> %s in %.3fs", path, status, time.monotonic() - started)
+
+        ok = HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
+        if ok and memo is not None and memo.raw == raw:
+            return memo.data
+        try:
+            data: Any = orjson.loads(raw) if raw else None
+        except ValueError:
+            data = None
+        if ok and isinstance(data, dict) and data.get("ok") is not False:
+            if memo is not None:
+                memo.raw, memo.data = raw, data
+            return data
+        if ok and not isinstance(data, dict):
+            raise SeamConnectionError(
+                f"Malformed response from Seam /{path} (HTTP {status})",
+                request_id=headers.get(_REQUEST_ID_HEADER),
+            )
+        raise self._error_from_response(path, status, data, headers, body)
+
+    def _error_from_response(
+        self,
+        path: str,
+        status: int,
+        data: Any,
+        headers: Mapping[str, str],
+        body: Mapping[str, Any],
+    ) -> SeamError:
+        request_id = headers.get(_REQUEST_ID_HEADER)
+        error = get_dict(data, "error") if isinstance(data, dict) else {}
+        error_type = get_str(error, "type")
+        secrets = [body.get("code")] if isinstance(body.get("code"), str) else []
+        seam_message = get_str(error, "message")
+        if error_type or seam_message:
+            message = f"{error_type or 'error'}: {seam_message or 'no message'}"
+        else:
+            message = f"HTTP {status}"
+        message = self._redact(f"Seam /{path} failed: {message}", secrets)
+        exception_class = error_class(status, error_type)
+        if exception_class is SeamInvalidInputError:
+            validation = tuple(
+                self._redact(item, secrets)
+                for item in flatten_validation_errors(error.get("validation_errors"))
+            )
+            return SeamInvalidInputError(
+                message, request_id=request_id, error_type=error_type, validation_errors=validation
+            )
+        if exception_class is SeamRateLimitError:
+            return SeamRateLimitError(
+                message,
+                request_id=request_id,
+                error_type=error_type,
+                retry_after=parse_retry_after(headers.get("Retry-After")),
+            )
+        return exception_class(message, request_id=request_id, error_type=error_type)
+
+    async def _get_resource(
+        self,
+        path: str,
+        key: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        request_timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """POST and return the object under ``key`` in the response."""
+        data = await self._request(path, payload, request_timeout=request_timeout)
+        resource = data.get(key)
+        if not isinstance(resource, dict):
+            raise SeamConnectionError(f"Malformed response from Seam /{path}: no {key}")
+        return resource
+
+    async def _get_list(
+        self,
+        path: str,
+        key: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        memo: _ResponseMemo | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """POST and return the list under ``key`` plus the response's ``pagination``."""
+        data = await self._request(path, payload, memo=memo)
+        items = data.get(key)
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise SeamConnectionError(f"Malformed response from Seam /{path}: no {key} list")
+        return items, get_dict(data, "pagination")
+
+    async def _get_all_pages(
+        self,
+        path: str,
+        key: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        memos: list[_ResponseMemo] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Follow ``next_page_cursor`` until ``has_next_page`` is false.
+
+        ``memos`` (one per page, kept by the caller) lets unchanged pages skip decoding.
+        """
+        body = {**(payload or {}), "limit": PAGE_SIZE}
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for index in range(_MAX_PAGES):
+            memo = None
+            if memos is not None:
+                if index == len(memos):
+                    memos.append(_ResponseMemo())
+                memo = memos[index]
+            page, pagination = await self._get_list(path, key, body, memo=memo)
+            items.extend(page)
+            if pagination.get("has_next_page") is not True:
+                if memos is not None:
+                    del memos[index + 1 :]
+                return items
+            cursor = get_str(pagination, "next_page_cursor")
+            if not cursor or cursor in seen:
+                raise SeamConnectionError(f"Malformed pagination from Seam /{path}")
+            seen.add(cursor)
+            body["page_cursor"] = cursor
+        raise SeamConnectionError(f"Too many pages from Seam /{path}")
+
+    async def _run_action(
+        self, path: str, payload: Mapping[str, Any], wait: float, poll_interval: float
+    ) -> ActionAttempt:
+        """POST an action, then poll its action attempt until it is final or ``wait`` s passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        attempt = ActionAttempt.from_api(await self._get_resource(path, "action_attempt", payload))
+        last_error: SeamError | None = None
+        while attempt.status not in (ACTION_STATUS_SUCCESS, ACTION_STATUS_ERROR):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise SeamActionAttemptTimeoutError(
+                    f"Seam action {attempt.action_type or path} still {attempt.status} "
+                    f"after {wait:g}s",
+                    action_attempt_id=attempt.action_attempt_id,
+                ) from last_error
+            await asyncio.sleep(min(poll_interval, remaining))
+            remaining = max(deadline - loop.time(), 0.001)
+            try:
+                data = await self._get_resource(
+                    "action_attempts/get",
+                    "action_attempt",
+                    {"action_attempt_id": attempt.action_attempt_id},
+                    request_timeout=min(self._request_timeout, remaining),
+                )
+            except (SeamConnectionError, SeamRateLimitError) as err:
+                # The action was sent; a transient polling failure is not its outcome.
+                last_error = err
+                continue
+            attempt = ActionAttempt.from_api(data)
+        if attempt.status == ACTION_STATUS_ERROR:
+            raise SeamActionAttemptError(
+                self._redact(
+                    f"Seam action {attempt.action_type or path} failed: "
+                    f"{attempt.error_type or 'error'}: {attempt.error_message or 'no message'}"
+                ),
+                action_attempt_id=attempt.action_attempt_id,
+                error_type=attempt.error_type,
+            )
+        return attempt
+
+    # ---- public API -----------------------------------------------------------------------
+
+    async def get_workspace(self) -> Workspace:
+        """Return the workspace the API key belongs to."""
+        return Workspace.from_api(await self._get_resource("workspaces/get", "workspace"))
+
+    async def list_devices(self) -> list[Device]:
+        """Return every device in the workspace (all pages, 500 per request).
+
+        A page whose response is byte for byte the one of the previous call is not decoded
+        again, and a device whose API object did not change is not parsed again: it is returned
+        as the same ``Device`` object. A poll of unchanged locks costs the requests and a byte
+        comparison per page; a changed page costs its decoding and parsing its changed devices.
+        """
+        items = await self._get_all_pages("devices/list", "devices", memos=self._device_pages)
+        previous, self._devices = self._devices, {}
+        devices: list[Device] = []
+        for item in items:
+            device_id = item.get("device_id")
+            cached = previous.get(device_id) if isinstance(device_id, str) else None
+            # Identity makes this cheap for a page returned from its memo; otherwise only the
+            # devices whose API object changed are parsed again.
+            if cached is None or cached[0] != item:
+                cached = (item, Device.from_api(item))
+            self._devices[cached[1].device_id] = cached
+            devices.append(cached[1])
+        return devices
+
+    async def get_device(self, device_id: str) -> Device:
+        """Return one device."""
+        data = await self._get_resource("devices/get", "device", {"device_id": device_id})
+        return Device.from_api(data)
+
+    async def lock_door(
+        self,
+        device_id: str,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109 - public API name
+        poll_interval: float = 0.5,
+    ) -> ActionAttempt:
+        """Lock a door and wait for the action attempt to succeed."""
+        return await self._run_action(
+            "locks/lock_door", {"device_id": device_id}, timeout, poll_interval
+        )
+
+    async def unlock_door(
+        self,
+        device_id: str,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109 - public API name
+        poll_interval: float = 0.5,
+    ) -> ActionAttempt:
+        """Unlock a door and wait for the action attempt to succeed."""
+        return await self._run_action(
+            "locks/unlock_door", {"device_id": device_id}, timeout, poll_interval
+        )
+
+    async def create_access_code(
+        self,
+        device_id: str,
+        name: str,
+        *,
+        code: str | None = None,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> AccessCode:
+        """Create an access code (never retried). Omit ``code`` to let the lock choose it."""
+        payload: dict[str, Any] = {"device_id": device_id, "name": name}
+        if code is not None:
+            payload["code"] = code
+        if starts_at is not None:
+            payload["starts_at"] = _isoformat(starts_at)
+        if ends_at is not None:
+            payload["ends_at"] = _isoformat(ends_at)
+        return AccessCode.from_api(
+            await self._get_resource("access_codes/create", "access_code", payload)
+        )
+
+    async def list_access_codes(self, device_id: str) -> list[AccessCode]:
+        """Return the access codes of one device (all pages)."""
+        items = await self._get_all_pages(
+            "access_codes/list", "access_codes", {"device_id": device_id}
+        )
+        return [AccessCode.from_api(item) for item in items]
+
+    async def get_access_code(self, access_code_id: str) -> AccessCode:
+        """Return one access code."""
+        data = await self._get_resource(
+            "access_codes/get", "access_code", {"access_code_id": access_code_id}
+        )
+        return AccessCode.from_api(data)
+
+    async def update_access_code(
+        self,
+        access_code_id: str,
+        *,
+        name: str | None = None,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> None:
+        """Rename and/or reschedule an access code."""
+        payload: dict[str, Any] = {"access_code_id": access_code_id}
+        if name is not None:
+            payload["name"] = name
+        if starts_at is not None:
+            payload["starts_at"] = _isoformat(starts_at)
+        if ends_at is not None:
+            payload["ends_at"] = _isoformat(ends_at)
+        await self._request("access_codes/update", payload)
+
+    async def delete_access_code(
+        self,
+        access_code_id: str,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109 - public API name
+        poll_interval: float = 0.5,
+    ) -> ActionAttempt:
+        """Delete an access code and wait for the action attempt to succeed."""
+        return await self._run_action(
+            "access_codes/delete", {"access_code_id": access_code_id}, timeout, poll_interval
+        )
+
+    async def create_connect_webview(self, accepted_providers: list[str]) -> ConnectWebview:
+        """Create a Connect Webview for linking a provider account."""
+        payload: dict[str, Any] = {"accepted_providers": list(accepted_providers)}
+        data = await self._get_resource("connect_webviews/create", "connect_webview", payload)
+        return ConnectWebview.from_api(data)
+
+    async def get_connect_webview(self, connect_webview_id: str) -> ConnectWebview:
+        """Return one Connect Webview."""
+        data = await self._get_resource(
+            "connect_webviews/get", "connect_webview", {"connect_webview_id": connect_webview_id}
+        )
+        return ConnectWebview.from_api(data)
+
+    async def list_connected_accounts(self) -> list[ConnectedAccount]:
+        """Return every connected account (all pages)."""
+        items = await self._get_all_pages("connected_accounts/list", "connected_accounts")
+        return [ConnectedAccount.from_api(item) for item in items]
+
+    async def list_events(
+        self, since: datetime, *, event_types: list[str] | None = None
+    ) -> list[Event]:
+        """Return events since ``since`` (optionally of the given types only)."""
+        payload: dict[str, Any] = {"since": _isoformat(since)}
+        if event_types is not None:
+            payload["event_types"] = list(event_types)
+        items, _ = await self._get_list("events/list", "events", payload)
+        return [Event.from_api(item) for item in items]

@@ -1,0 +1,338 @@
+"""Typed, frozen models of Seam API objects.
+
+Each keeps only the fields the integration uses and tolerates unknown, missing or odd fields.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from .errors import SeamResponseError
+
+# --------------------------------------------------------------------------------------------
+# Parsing helpers: each returns None (or a default) for a missing or wrongly typed value.
+# --------------------------------------------------------------------------------------------
+
+
+def get_str(data: Mapping[str, Any], key: str) -> str | None:
+    """Return ``data[key]`` if it is a string, else None."""
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def get_bool(data: Mapping[str, Any], key: str) -> bool | None:
+    """Return ``data[key]`` if it is a boolean, else None."""
+    value = data.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def get_int(data: Mapping[str, Any], key: str) -> int | None:
+    """Return ``data[key]`` if it is an integer (not a boolean), else None."""
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def get_float(data: Mapping[str, Any], key: str) -> float | None:
+    """Return ``data[key]`` if it is a number, as a float, else None."""
+    value = data.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def get_dict(data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Return ``data[key]`` if it is a JSON object (else an empty dict)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def get_list(data: Mapping[str, Any], key: str) -> list[Any]:
+    """Return ``data[key]`` if it is a JSON array (else an empty list)."""
+    value = data.get(key)
+    return value if isinstance(value, list) else []
+
+
+def get_datetime(data: Mapping[str, Any], key: str) -> datetime | None:
+    """Return ``data[key]`` parsed as an ISO 8601 time (UTC if it has no offset), else None."""
+    value = data.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _require_id(data: Any, key: str, model: str) -> str:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, str) or not value:
+        raise SeamResponseError(f"Seam returned a {model} without {key}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workspace:
+    """A Seam workspace."""
+
+    workspace_id: str
+    name: str
+    is_sandbox: bool
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        workspace_id = _require_id(data, "workspace_id", "workspace")
+        return cls(
+            workspace_id=workspace_id,
+            name=get_str(data, "name") or workspace_id,
+            is_sandbox=get_bool(data, "is_sandbox") is True,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeamIssue:
+    """An error or warning on a device, access code or connected account.
+
+    ``code`` is Seam's ``error_code`` (errors) or ``warning_code`` (warnings).
+    """
+
+    code: str
+    message: str
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        return cls(
+            code=get_str(data, "error_code") or get_str(data, "warning_code") or "unknown",
+            message=get_str(data, "message") or "",
+            created_at=get_datetime(data, "created_at"),
+        )
+
+
+def _parse_issues(items: Any) -> tuple[SeamIssue, ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple(SeamIssue.from_api(item) for item in items if isinstance(item, dict))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Device:
+    """A device (typically a lock) as listed by ``devices/list``."""
+
+    device_id: str
+    device_type: str
+    display_name: str
+    connected_account_id: str
+    workspace_id: str
+    can_remotely_lock: bool
+    can_remotely_unlock: bool
+    can_program_online_access_codes: bool
+    online: bool | None
+    locked: bool | None
+    door_open: bool | None
+    battery_level: float | None
+    battery_status: str | None
+    model: str | None
+    manufacturer: str | None
+    serial_number: str | None
+    supported_code_lengths: tuple[int, ...]
+    max_active_codes_supported: int | None
+    errors: tuple[SeamIssue, ...]
+    warnings: tuple[SeamIssue, ...]
+
+    @property
+    def is_lock(self) -> bool:
+        """Whether the device is a lock (judged from its state, not capabilities_supported)."""
+        return self.locked is not None or self.can_remotely_lock or self.can_remotely_unlock
+
+    @property
+    def is_salto(self) -> bool:
+        """Whether the device is a Salto lock."""
+        return self.device_type.startswith("salto")
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        device_id = _require_id(data, "device_id", "device")
+        props = get_dict(data, "properties")
+        battery = get_dict(props, "battery")
+        model = get_dict(props, "model")
+        battery_level = get_float(props, "battery_level")
+        if battery_level is None:
+            battery_level = get_float(battery, "level")
+        lock_id = get_str(get_dict(props, "salto_ks_metadata"), "lock_id")
+        if lock_id is None:
+            lock_id = get_str(get_dict(props, "salto_metadata"), "lock_id")
+        return cls(
+            device_id=device_id,
+            device_type=get_str(data, "device_type") or "",
+            display_name=(get_str(data, "display_name") or get_str(props, "name") or device_id),
+            connected_account_id=get_str(data, "connected_account_id") or "",
+            workspace_id=get_str(data, "workspace_id") or "",
+            can_remotely_lock=get_bool(data, "can_remotely_lock") is True,
+            can_remotely_unlock=get_bool(data, "can_remotely_unlock") is True,
+            can_program_online_access_codes=(
+                get_bool(data, "can_program_online_access_codes") is True
+            ),
+            online=get_bool(props, "online"),
+            locked=get_bool(props, "locked"),
+            door_open=get_bool(props, "door_open"),
+            battery_level=battery_level,
+            battery_status=get_str(battery, "status"),
+            model=get_str(model, "display_name"),
+            manufacturer=(
+                get_str(model, "manufacturer_display_name") or get_str(props, "manufacturer")
+            ),
+            serial_number=lock_id,
+            supported_code_lengths=tuple(
+                length
+                for length in get_list(props, "supported_code_lengths")
+                if isinstance(length, int) and not isinstance(length, bool)
+            ),
+            max_active_codes_supported=get_int(props, "max_active_codes_supported"),
+            errors=_parse_issues(data.get("errors")),
+            warnings=_parse_issues(data.get("warnings")),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionAttempt:
+    """An asynchronous action (lock, unlock, delete access code, ...)."""
+
+    action_attempt_id: str
+    action_type: str
+    status: str
+    error_type: str | None
+    error_message: str | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        error = get_dict(data, "error")
+        return cls(
+            action_attempt_id=_require_id(data, "action_attempt_id", "action attempt"),
+            action_type=get_str(data, "action_type") or "",
+            status=get_str(data, "status") or "unknown",
+            error_type=get_str(error, "type"),
+            error_message=get_str(error, "message"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessCode:
+    """An access code (PIN) on a device. ``repr()`` never shows the code."""
+
+    access_code_id: str
+    device_id: str
+    name: str
+    code: str | None = field(repr=False)
+    type: str
+    status: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    is_waiting_for_code_assignment: bool
+    created_at: datetime | None
+    errors: tuple[SeamIssue, ...]
+    warnings: tuple[SeamIssue, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        starts_at = get_datetime(data, "starts_at")
+        ends_at = get_datetime(data, "ends_at")
+        default_type = "time_bound" if starts_at or ends_at else "ongoing"
+        return cls(
+            access_code_id=_require_id(data, "access_code_id", "access code"),
+            device_id=get_str(data, "device_id") or "",
+            name=get_str(data, "name") or "",
+            code=get_str(data, "code"),
+            type=get_str(data, "type") or default_type,
+            status=get_str(data, "status") or "unknown",
+            starts_at=starts_at,
+            ends_at=ends_at,
+            is_waiting_for_code_assignment=(
+                get_bool(data, "is_waiting_for_code_assignment") is True
+            ),
+            created_at=get_datetime(data, "created_at"),
+            errors=_parse_issues(data.get("errors")),
+            warnings=_parse_issues(data.get("warnings")),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectWebview:
+    """A Connect Webview. ``url`` carries an auth token: it is hidden from ``repr()``."""
+
+    connect_webview_id: str
+    url: str = field(repr=False)
+    status: str
+    login_successful: bool
+    connected_account_id: str | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        return cls(
+            connect_webview_id=_require_id(data, "connect_webview_id", "connect webview"),
+            url=get_str(data, "url") or "",
+            status=get_str(data, "status") or "unknown",
+            login_successful=get_bool(data, "login_successful") is True,
+            connected_account_id=get_str(data, "connected_account_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectedAccount:
+    """A provider account (e.g. Salto KS) connected to the workspace."""
+
+    connected_account_id: str
+    account_type: str | None
+    user_identifier: str | None
+    errors: tuple[SeamIssue, ...]
+    warnings: tuple[SeamIssue, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        identifier = get_dict(data, "user_identifier")
+        return cls(
+            connected_account_id=_require_id(data, "connected_account_id", "connected account"),
+            account_type=get_str(data, "account_type") or get_str(data, "provider"),
+            user_identifier=get_str(identifier, "email") or get_str(identifier, "username"),
+            errors=_parse_issues(data.get("errors")),
+            warnings=_parse_issues(data.get("warnings")),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """A workspace event (lock.locked, access_code.set, ...)."""
+
+    event_id: str
+    event_type: str
+    device_id: str | None
+    access_code_id: str | None
+    method: str | None
+    occurred_at: datetime | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        return cls(
+            event_id=_require_id(data, "event_id", "event"),
+            event_type=get_str(data, "event_type") or "",
+            device_id=get_str(data, "device_id"),
+            access_code_id=get_str(data, "access_code_id"),
+            method=get_str(data, "method"),
+            occurred_at=get_datetime(data, "occurred_at"),
+            created_at=get_datetime(data, "created_at"),
+        )
