@@ -21,7 +21,6 @@ from custom_components.seam.const import (
 from tests import contract, setup_integration
 from tests.sandbox import Sandbox
 
-
 _CONTRACT_LOG = pytest.StashKey[Path]()
 _CONTRACT_REPORT = pytest.StashKey[contract.ContractReport]()
 
