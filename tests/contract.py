@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 from tests.sandbox import SANDBOX_DIR
 
@@ -33,6 +34,7 @@ class ContractReport:
     """What the sandboxes of one test run checked."""
 
     checked: int = 0
+    seconds: float = 0.0
     violations: Counter[str] = field(default_factory=Counter)
     departures: Counter[str] = field(default_factory=Counter)
 
@@ -65,7 +67,7 @@ class ContractReport:
         out = [
             f"contract: {self.checked} Seam API exchanges checked against the OpenAPI spec, "
             f"{sum(self.violations.values())} violations, "
-            f"{sum(self.departures.values())} known departures"
+            f"{sum(self.departures.values())} known departures ({self.seconds:.1f} s)"
         ]
         out.extend(f"  VIOLATION x{count}: {text}" for text, count in self.violations.items())
         return out
@@ -90,6 +92,7 @@ def check_log(path: Path) -> ContractReport:
             report = ContractReport()
             report.violations["the contract checker needs node"] += 1
             return report
+        started = time.monotonic()
         run = subprocess.run(
             [node, str(CHECKER), str(path), str(results)],
             capture_output=True,
@@ -101,7 +104,9 @@ def check_log(path: Path) -> ContractReport:
             report = ContractReport()
             report.violations[f"the contract checker failed: {run.stderr.strip()}"] += 1
             return report
-        return ContractReport.read(results)
+        report = ContractReport.read(results)
+        report.seconds = time.monotonic() - started
+        return report
     finally:
         results.unlink(missing_ok=True)
 
