@@ -35,6 +35,7 @@ class ContractReport:
 
     checked: int = 0
     seconds: float = 0.0
+    log_bytes: int = 0
     violations: Counter[str] = field(default_factory=Counter)
     departures: Counter[str] = field(default_factory=Counter)
 
@@ -67,7 +68,8 @@ class ContractReport:
         out = [
             f"contract: {self.checked} Seam API exchanges checked against the OpenAPI spec, "
             f"{sum(self.violations.values())} violations, "
-            f"{sum(self.departures.values())} known departures ({self.seconds:.1f} s)"
+            f"{sum(self.departures.values())} known departures "
+            f"({self.log_bytes / 1e6:.1f} MB checked in {self.seconds:.1f} s)"
         ]
         out.extend(f"  VIOLATION x{count}: {text}" for text, count in self.violations.items())
         return out
@@ -106,6 +108,7 @@ def check_log(path: Path) -> ContractReport:
             return report
         report = ContractReport.read(results)
         report.seconds = time.monotonic() - started
+        report.log_bytes = path.stat().st_size
         return report
     finally:
         results.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from tests.sandbox import SANDBOX_DIR
 
 CHECK_SCRIPT = """
 import { ContractChecker } from "./lib/contract.mjs"
-const checker = new ContractChecker()
+const checker = await ContractChecker.create()
 let input = ""
 for await (const chunk of process.stdin) input += chunk
 process.stdout.write(JSON.stringify(JSON.parse(input).map((exchange) => checker.check(exchange))))

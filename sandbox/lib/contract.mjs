@@ -10,14 +10,12 @@
 // JSON path, message, and "departure" = the listed reason when it is a known
 // departure) when it does not conform. tests/contract.py runs and reads it.
 import fs from "node:fs"
-import { createRequire } from "node:module"
 import readline from "node:readline"
 import { fileURLToPath } from "node:url"
 
 import Ajv from "ajv"
 import addFormats from "ajv-formats"
 
-const require = createRequire(import.meta.url)
 const DEPARTURES_FILE = new URL("../contract-departures.json", import.meta.url)
 
 /** Rewrite OpenAPI 3.0 schema dialect into JSON Schema that Ajv understands. */
@@ -61,10 +59,13 @@ const toJsonSchema = (node) => {
   return out
 }
 
-const loadSpec = () => {
-  const { openapi } = require("@seamapi/types/connect")
-  return openapi
-}
+// The spec object alone (lib/seam/connect/openapi.js, an ES module), not the
+// package's entry point, which also loads every zod schema (half a second).
+const SPEC_FILE = new URL(
+  "../node_modules/@seamapi/types/lib/seam/connect/openapi.js",
+  import.meta.url,
+)
+const loadSpec = async () => (await import(SPEC_FILE.href)).default
 
 /** A JSON pointer (/a/0/b) as a readable path (a[0].b); "" is the whole body. */
 export const pointerToPath = (pointer) => {
@@ -127,18 +128,23 @@ const closestBranches = (errors) => {
 }
 
 /** Glob match for departure paths: `**` = anything, `*` = one segment or one [index]. */
+const patterns = new Map()
 const pathMatches = (pattern, path) => {
-  const regex = new RegExp(
-    `^${pattern
-      .split("**")
-      .map((outer) =>
-        outer
-          .split("*")
-          .map((part) => part.replace(/[.[\]()+?^${}|\\]/g, "\\$&"))
-          .join("[^.\\[\\]]+"),
-      )
-      .join(".*")}$`,
-  )
+  let regex = patterns.get(pattern)
+  if (regex == null) {
+    regex = new RegExp(
+      `^${pattern
+        .split("**")
+        .map((outer) =>
+          outer
+            .split("*")
+            .map((part) => part.replace(/[.[\]()+?^${}|\\]/g, "\\$&"))
+            .join("[^.\\[\\]]+"),
+        )
+        .join(".*")}$`,
+    )
+    patterns.set(pattern, regex)
+  }
   return regex.test(path)
 }
 
@@ -148,13 +154,18 @@ export class ContractChecker {
   #validators = new Map()
   #departures
 
-  constructor({ spec = loadSpec(), departures = JSON.parse(fs.readFileSync(DEPARTURES_FILE, "utf8")) } = {}) {
+  constructor({ spec, departures = JSON.parse(fs.readFileSync(DEPARTURES_FILE, "utf8")) }) {
     this.#spec = spec
     this.#departures = departures.departures ?? []
-    this.#ajv = new Ajv({ strict: false, allErrors: true, discriminator: true })
+    // code.optimize off: compiling is most of the check's time, running it is cheap.
+    this.#ajv = new Ajv({ strict: false, allErrors: true, discriminator: true, code: { optimize: false } })
     addFormats(this.#ajv, ["uuid", "date-time", "uri", "email"])
     this.#ajv.addFormat("float", true)
     this.#ajv.addSchema({ $id: "seam", components: toJsonSchema(spec.components) })
+  }
+
+  static async create() {
+    return new ContractChecker({ spec: await loadSpec() })
   }
 
   /** The compiled validator for one route/method/direction, or null if the spec has no schema. */
@@ -253,7 +264,7 @@ const parseJson = (text) => {
  * {"route", "status"} plus "findings" when it does not conform.
  */
 export const checkLog = async (file, out) => {
-  const checker = new ContractChecker()
+  const checker = await ContractChecker.create()
   const asJson = (text) => {
     const value = parseJson(text)
     return value === undefined ? text : value
