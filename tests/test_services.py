@@ -723,7 +723,7 @@ async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id:
             await _call(hass, action, entity_id, **data)
         assert err.value.translation_key == "lock_offline"
         assert str(err.value) == (
-            "Smart Device is offline. Seam cannot change its access codes until it is back online"
+            "Garage Entry is offline. Seam cannot change its access codes until it is back online"
         )
 
     assert await _writes(sandbox) == {}

@@ -398,7 +398,8 @@ const assignSaltoCode = (ctx, access_code_id) => {
   const device = db.getState().devices.find((d) => d.device_id === code.device_id)
   if (active) {
     db.addEvent({
-      event_type: "access_code.set",
+      // spec: components.schemas.event, event_type "access_code.set_on_device".
+      event_type: "access_code.set_on_device",
       workspace_id: code.workspace_id,
       device_id: code.device_id,
       access_code_id,
@@ -511,6 +512,7 @@ const deleteAccessCode = (ctx) => {
         workspace_id,
         device_id: current.device_id,
         access_code_id,
+        code: current.code ?? null, // spec: the access_code.deleted event requires `code`
         connected_account_id: device?.connected_account_id,
       })
       return { result: {} }

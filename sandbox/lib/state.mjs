@@ -13,6 +13,7 @@ import {
   SANDBOX_WORKSPACE_ID,
   SEEDED_SALTO_LOCKS,
 } from "./devices.mjs"
+import { nameSeedLocks } from "./seed-names.mjs"
 
 /**
  * Run fake.startServer() with http.Server#listen replaced by a no-op, then take
@@ -67,6 +68,7 @@ export const createWorld = async ({ port, baseUrl }) => {
   const fake = await createFake()
   await fake.seed()
   const db = fake.database
+  nameSeedLocks(db)
   const handler = await getFakeRequestHandler(fake, { port, baseUrl })
 
   addSaltoConnectedAccount(db, {
