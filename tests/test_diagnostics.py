@@ -86,8 +86,9 @@ async def test_no_secret_in_diagnostics(
     # Link another account (jane@example.com) through a Connect Webview; the entry reloads.
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "link_account"}
+        result["flow_id"], {"next_step_id": "link"}
     )
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     webview_url = result["url"]
     auth_token = parse_qs(urlsplit(webview_url).query)["auth_token"][0]
     assert 'id="success"' in await sign_in_on_webview(webview_url)
