@@ -49,8 +49,16 @@ WORKSPACE = Workspace(workspace_id="ws_1", name="Home", is_sandbox=True)
 OTHER_WORKSPACE = Workspace(workspace_id="ws_2", name="Office", is_sandbox=False)
 AUTH_TOKEN = "secret_auth_token_value"
 WEBVIEW_URL = f"https://connect.getseam.com/connect_webviews/view?connect_webview_id=cw_1&auth_token={AUTH_TOKEN}"
-LOCK = Device.from_api({"device_id": "lock_1", "properties": {"locked": True}})
-THERMOSTAT = Device.from_api({"device_id": "thermostat_1", "device_type": "ecobee_thermostat"})
+LOCK = Device.from_api(
+    {"device_id": "lock_1", "device_type": "salto_lock", "capabilities_supported": ["lock"]}
+)
+THERMOSTAT = Device.from_api(
+    {
+        "device_id": "thermostat_1",
+        "device_type": "ecobee_thermostat",
+        "capabilities_supported": ["thermostat"],
+    }
+)
 
 
 def _webview(status: str = "pending", *, login_successful: bool = False) -> ConnectWebview:

@@ -8,7 +8,12 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.lock import LockState
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -349,6 +354,30 @@ async def test_listener_without_context_and_failing_listener(
     assert "Unexpected error updating listener" in caplog.text
     assert "Unexpected error updating a listener of seam" in caplog.text
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+
+async def test_lock_reporting_no_state_stays(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A poll in which a lock reports no state and no remote operation keeps the lock."""
+    device_id = sandbox_state["normal_device_id"]
+    await sandbox.update_device(
+        device_id,
+        can_remotely_lock=False,
+        can_remotely_unlock=False,
+        properties={"locked": None},
+    )
+    await async_poll(hass, freezer, 30)
+
+    assert hass.states.get(FRONT_DOOR).state == STATE_UNKNOWN
+    assert hass.states.get(FRONT_DOOR_BATTERY) is not None
+    assert dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, device_id), init_integration.entry_id
+    )
 
 
 async def test_new_and_removed_locks(
