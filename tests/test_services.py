@@ -781,7 +781,7 @@ async def test_create_conflict(hass: HomeAssistant, sandbox: Sandbox, lock_id: L
         await _call(hass, "create_access_code", entity_id, name="Second", code="4821")
 
     assert err.value.translation_key == "seam_failed"
-    assert "Seam request for Smart Device failed" in str(err.value)
+    assert "Seam request for Garage Entry failed" in str(err.value)
     assert "4821" not in str(err.value)
 
 
@@ -875,7 +875,7 @@ async def test_several_locks_all_finish_and_failures_are_named(
     assert created["name"] == "Guest"
     assert err.value.translation_key == "action_partly_failed"
     message = str(err.value)
-    assert f"{schlage}: Smart Device is offline" in message
+    assert f"{schlage}: Bathroom Door is offline" in message
     assert f"It succeeded on: {august} (access_code_id {created['access_code_id']})" in message
     assert "4821" not in message  # never a PIN in an error
     assert await _codes(hass, schlage) == []
@@ -969,7 +969,7 @@ async def test_invalid_input_from_seam(
 
     assert err.value.translation_key == "seam_invalid_input"
     assert (
-        "Seam rejected the request for Smart Device: "
+        "Seam rejected the request for Garage Entry: "
         "Seam /access_codes/update failed: invalid_input: bad" in str(err.value)
     )
 
