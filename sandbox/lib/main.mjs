@@ -15,6 +15,7 @@ import {
   sendError,
   sleep,
 } from "./http.mjs"
+import { persistSandbox } from "./persist.mjs"
 import { createWorld, disposeWorld, newToken } from "./state.mjs"
 
 const HOST = "127.0.0.1"
@@ -32,10 +33,12 @@ SEAM_API_URL=..., SEAM_API_KEY=... and SEAM_SANDBOX_READY when it answers.
 Options:
   --port N             port to listen on (0 = any free port)
   --exit-with-parent   exit when the parent process goes away
+  --state-file PATH    keep the sandbox's state in PATH: restored at start,
+                       saved after every change (default: start clean)
 `
 
 const parseArgs = (argv) => {
-  const options = { port: undefined, exitWithParent: false }
+  const options = { port: undefined, exitWithParent: false, stateFile: undefined }
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]
     if (arg === "--help" || arg === "-h") {
@@ -45,6 +48,8 @@ const parseArgs = (argv) => {
       options.port = argv[++i]
     } else if (arg.startsWith("--port=")) {
       options.port = arg.slice("--port=".length)
+    } else if (arg === "--state-file") {
+      options.stateFile = argv[++i]
     } else if (arg === "--exit-with-parent") {
       options.exitWithParent = true
     } else {
@@ -247,6 +252,7 @@ export const main = async (argv) => {
   sandbox.port = server.address().port
   sandbox.baseUrl = `http://${HOST}:${sandbox.port}`
   await sandbox.reset()
+  if (options.stateFile) persistSandbox(sandbox, options.stateFile, log)
 
   let stopping = false
   const stop = (signal) => {
