@@ -178,7 +178,10 @@ class HassProcess:
         ) as resp:
             resp.raise_for_status()
             self.token = (await resp.json())["access_token"]
-        await self.api(session, "POST", "/api/onboarding/core_config")
+        async with session.get(f"{self.url}/api/onboarding") as resp:
+            done = {step["step"] for step in await resp.json() if step["done"]}
+        if "core_config" not in done:  # scripts/develop marks it done before the first start
+            await self.api(session, "POST", "/api/onboarding/core_config")
         await self.api(session, "POST", "/api/onboarding/analytics")
         await self.api(
             session,
@@ -228,6 +231,31 @@ class HassProcess:
         return await wait_for("the config flow to create the entry", finished)
 
 
+def skip_onboarding_location_step(config_dir: Path) -> None:
+    """Before the first start, mark onboarding's location step ("core_config") as done.
+
+    Finishing that step sets up Met.no, Radio Browser, Shopping list and Google Translate, which
+    fail in scripts/develop's Home Assistant (it runs with --skip-pip, so their packages are
+    missing) and show as "Failed to set up". The owner account, analytics and integration steps
+    stay.
+    """
+    path = config_dir / ".storage" / "onboarding"
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "version": 4,
+                "minor_version": 1,
+                "key": "onboarding",
+                "data": {"done": ["core_config"]},
+            }
+        )
+    )
+
+
 if __name__ == "__main__":
     # scripts/develop: python -m tests.hass_process <config dir> <port>
     write_http_config(Path(sys.argv[1]), int(sys.argv[2]))
+    skip_onboarding_location_step(Path(sys.argv[1]))
