@@ -1,4 +1,4 @@
-"""scripts/develop as a user runs it: in a terminal, restarted from Home Assistant, stopped by Ctrl-C.
+"""scripts/develop as a user runs it: in a terminal, restarted from Home Assistant, ended by Ctrl-C.
 
 The script runs in a pseudo-terminal (its controlling terminal, so Ctrl-C is the terminal's SIGINT
 to the foreground process group), with free ports and a temporary config folder.
