@@ -87,17 +87,21 @@ class Develop:
         """Everything written to the terminal so far."""
         return bytes(self._screen).decode(errors="replace").replace("\r\n", "\n")
 
-    async def wait_for_banner(self, count: int = 1, seconds: float = 150) -> None:
-        """Wait until the banner has been printed `count` times."""
+    async def wait_for_screen(self, text: str, count: int = 1, seconds: float = 150) -> None:
+        """Wait until `text` has been printed `count` times."""
 
         async def printed() -> bool:
             assert self.process.poll() is None, f"scripts/develop exited:\n{self.screen}"
-            return self.screen.count(BANNER_END) >= count
+            return self.screen.count(text) >= count
 
         try:
-            await wait_for(f"banner #{count}", printed, seconds)
+            await wait_for(f"{text!r} #{count}", printed, seconds)
         except AssertionError as err:
             raise AssertionError(f"{err}\n{self.screen[-4000:]}") from None
+
+    async def wait_for_banner(self, count: int = 1) -> None:
+        """Wait until the banner has been printed `count` times."""
+        await self.wait_for_screen(BANNER_END, count)
 
     def processes(self) -> dict[int, str]:
         """The script and everything it started (they stay in its session)."""
@@ -206,9 +210,13 @@ async def test_develop_starts_quietly_restarts_in_place_and_stops_on_ctrl_c(
 async def test_sandbox_state_survives_a_second_start_and_fresh_resets_it(
     run_develop: Any,
 ) -> None:
-    """Codes created in one run are there in the next; --fresh starts from the seed."""
+    """Codes created in one run are there in the next; --fresh starts from the seed.
+
+    Each run is stopped while Home Assistant is still starting: that stops both too.
+    """
+    sandbox_started = "==> starting Home Assistant on"
     first: Develop = run_develop()
-    await first.wait_for_banner()
+    await first.wait_for_screen(sandbox_started)
     first.seam("/access_codes/create", {"device_id": LOCK, "name": "Kept code"})
 
     async def assigned() -> bool:
@@ -218,11 +226,12 @@ async def test_sandbox_state_survives_a_second_start_and_fresh_resets_it(
     assert first.ctrl_c() < 10
 
     second: Develop = run_develop()
-    await second.wait_for_banner()
+    await second.wait_for_screen(sandbox_started)
     assert second.code_names() == {"Kept code": "set"}
     assert second.ctrl_c() < 10
 
     fresh: Develop = run_develop("--fresh")
-    await fresh.wait_for_banner()
+    await fresh.wait_for_screen(sandbox_started)
+    assert "==> --fresh: the sandbox starts from its seed" in fresh.screen
     assert fresh.code_names() == {}
     assert fresh.ctrl_c() < 10
