@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -235,3 +236,24 @@ async def test_sandbox_state_survives_a_second_start_and_fresh_resets_it(
     assert "==> --fresh: the sandbox starts from its seed" in fresh.screen
     assert fresh.code_names() == {}
     assert fresh.ctrl_c() < 10
+
+
+def test_a_port_in_use_is_refused_with_a_clear_message(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """--port N on a taken port: scripts/develop says so and starts nothing."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(ROOT / "scripts" / "develop"), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "SEAM_DEV_CONFIG_DIR": str(tmp_path / "config")},
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is in use: choose another with --port N" in result.stderr
+    assert "starting" not in result.stdout
