@@ -231,7 +231,10 @@ async def test_develop_starts_quietly_restarts_in_place_and_stops_on_ctrl_c(
         hass_pid = develop.pid_of("--skip-pip")
         await hass.api(http, "POST", "/api/services/homeassistant/restart", {})
         await develop.wait_for_banner(count=2)
-        assert "Home Assistant asked for a restart" in develop.screen
+        restart = develop.screen.split("Home Assistant asked for a restart")[1]
+        assert "ERROR" not in restart, restart
+        assert "Traceback" not in restart, restart
+        assert "(log in as dev / seam-dev)" in restart
 
         config = await hass.api(http, "GET", "/api/config")  # same port, same owner token
         assert config["state"] == "RUNNING"
