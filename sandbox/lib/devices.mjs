@@ -108,6 +108,9 @@ export const buildSaltoDevice = ({
       },
       manufacturer: "salto",
       supported_code_lengths: [6],
+      // Seam's Salto KS guide: "you cannot specify a custom PIN code. Instead, Salto KS
+      // generates the PIN code" (spec: code_constraints, constraint_type cannot_specify_pin_code).
+      code_constraints: [{ constraint_type: "cannot_specify_pin_code" }],
       max_active_codes_supported,
       has_direct_power: false,
       serial_number: `SKS-${String(lockIdSeq).padStart(6, "0")}`,

@@ -141,6 +141,10 @@ export const createWorld = async ({ port, baseUrl }) => {
     webviewTokens: new Map(), // connect_webview_id -> auth_token
     counters: { added: 0, webviewAccounts: 0 },
     timers: new Set(),
+    // device_id -> remote unlock behaviour (see POST /_sandbox/devices/unlock_behavior).
+    unlockBehavior: new Map(),
+    // Salto KS codes whose PIN comes at starts_at (see applyCodeSchedules in api.mjs).
+    codesWaitingForStart: new Set(),
   }
 }
 
