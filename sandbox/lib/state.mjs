@@ -13,6 +13,7 @@ import {
   SANDBOX_WORKSPACE_ID,
   SEEDED_SALTO_LOCKS,
 } from "./devices.mjs"
+import { nameSeedLocks } from "./seed-names.mjs"
 
 /**
  * Run fake.startServer() with http.Server#listen replaced by a no-op, then take
@@ -87,6 +88,7 @@ export const createWorld = async ({ port, baseUrl }) => {
   await fake.seed()
   const db = fake.database
   setTruthfulCapabilities(db)
+  nameSeedLocks(db)
   const handler = await getFakeRequestHandler(fake, { port, baseUrl })
 
   addSaltoConnectedAccount(db, {
