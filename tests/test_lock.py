@@ -244,11 +244,43 @@ async def test_not_remotely_operable(
 
     with pytest.raises(ServiceValidationError) as err:
         await _async_call(hass, service, SERVER_ROOM)
-    assert err.value.translation_key == f"cannot_remotely_{service}"
+    assert err.value.translation_key == f"cannot_remotely_{service}_salto"
     assert "Server Room cannot be" in str(err.value)
     assert "pass-through waiver" in str(err.value)
     assert await sandbox.requests() == {}
     assert hass.states.get(SERVER_ROOM).state == LockState.LOCKED
+
+
+@pytest.mark.parametrize(
+    ("flag", "key", "reason"),
+    [
+        (False, "cannot_remotely_unlock", "right now"),
+        (None, "no_remote_unlock", "reports no remote unlocking"),
+    ],
+    ids=["not_functional_now", "no_such_capability"],
+)
+async def test_not_remotely_unlockable_other_brand(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+    flag: bool | None,
+    key: str,
+    reason: str,
+) -> None:
+    """can_remotely_unlock false (not working now) and absent (no such capability) differ.
+
+    Neither mentions Salto's pass-through waiver on a lock of another brand.
+    """
+    await sandbox.update_device("august_device_1", can_remotely_unlock=flag)
+    await setup_integration(hass, mock_config_entry)
+    await sandbox.reset_requests()
+
+    with pytest.raises(ServiceValidationError) as err:
+        await _async_call(hass, SERVICE_UNLOCK, "lock.garage_entry")
+    assert err.value.translation_key == key
+    assert reason in str(err.value)
+    assert "waiver" not in str(err.value)
+    assert await sandbox.requests() == {}
 
 
 async def test_offline_lock_unavailable_until_back(

@@ -125,13 +125,17 @@ class SeamLock(SeamEntity, LockEntity):
             if not can:
                 # Seam's capability flags: false = the lock has the capability but it does not
                 # work now (for Salto KS: no pass-through waiver); absent = no such capability.
+                name = device.display_name
                 if can is None:
-                    key = "no_remote_lock" if lock else "no_remote_unlock"
-                elif device.is_salto:
-                    key = "cannot_remotely_lock_salto" if lock else "cannot_remotely_unlock_salto"
-                else:
-                    key = "cannot_remotely_lock" if lock else "cannot_remotely_unlock"
-                raise invalid(key, name=device.display_name)
+                    raise invalid("no_remote_lock" if lock else "no_remote_unlock", name=name)
+                if device.is_salto:
+                    raise invalid(
+                        "cannot_remotely_lock_salto" if lock else "cannot_remotely_unlock_salto",
+                        name=name,
+                    )
+                raise invalid(
+                    "cannot_remotely_lock" if lock else "cannot_remotely_unlock", name=name
+                )
             sent_at = dt_util.utcnow()
             client = self.coordinator.client
             self._attr_is_locking = lock

@@ -342,8 +342,9 @@ def _validate_pin(code: str, device: Device, lock: str) -> None:
     A lock that reports no lengths: Seam decides, and its refusal is passed on.
     """
     if not device.can_specify_pin_code or device.is_salto:
-        key = "code_not_allowed_salto" if device.is_salto else "code_not_allowed"
-        raise invalid(key, lock=lock)
+        raise invalid(
+            "code_not_allowed_salto" if device.is_salto else "code_not_allowed", lock=lock
+        )
     if not (code.isascii() and code.isdigit()):
         raise invalid("code_not_digits")
     if device.supported_code_lengths and len(code) not in device.supported_code_lengths:

@@ -278,6 +278,11 @@ export const applyDevicePatch = (device, patch) => {
     next.errors = props.online ? others : [...others, offlineError()]
   }
 
+  // A capability flag patched to null is dropped: Seam leaves can_* out for a device that has
+  // no such capability (spec: device.can_remotely_unlock, "false" = not functional now).
+  for (const [key, value] of Object.entries(top)) {
+    if (key.startsWith("can_") && value === null) delete next[key]
+  }
   next.properties = props
   next.device_id = device.device_id
   return next
