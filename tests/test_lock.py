@@ -263,6 +263,7 @@ async def test_not_remotely_unlockable_other_brand(
     hass: HomeAssistant,
     sandbox: Sandbox,
     mock_config_entry: MockConfigEntry,
+    *,
     flag: bool | None,
     key: str,
     reason: str,
