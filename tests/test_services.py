@@ -40,7 +40,8 @@ OFFLINE = "salto_lock_back_office"
 SMALL_LIMIT = "salto_lock_meeting_room"  # max_active_codes_supported: 2
 AUGUST = "august_device_1"  # reports no supported code lengths: any length is accepted
 SCHLAGE = "schlage_device_id"
-PIN_RE = re.compile(r"^\d{6}$")
+# Salto KS PINs have 6 to 10 digits (Seam's Salto KS guide).
+PIN_RE = re.compile(r"^\d{6,10}$")
 
 type LockId = Callable[[str], str]
 
@@ -146,19 +147,24 @@ async def test_create_ongoing_salto_code_waits_for_pin(
             "ends_at": None,
             "is_waiting_for_code_assignment": False,
             "recovered": False,
+            "lock_offline": False,
         }
     }
     created = response[entity_id]
     assert PIN_RE.match(created["code"])
     listed = await _codes(hass, entity_id)
-    assert listed == [{k: v for k, v in created.items() if k != "recovered"}]
+    assert listed == [{k: v for k, v in created.items() if k not in {"recovered", "lock_offline"}}]
     assert (await sandbox.requests())["/access_codes/create"] == 1
 
 
 async def test_create_time_bound_code_local_times(
     hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
 ) -> None:
-    """Naive times are in HA's time zone; Seam gets UTC; the response has ISO strings."""
+    """Naive times are in HA's time zone; Seam gets UTC; the response has ISO strings.
+
+    A Salto KS code that starts in the future gets its PIN only at its start: the action
+    answers at once (no pointless wait) with code null and the waiting flag.
+    """
     await hass.config.async_set_time_zone("Europe/Berlin")
     await sandbox.set_config(salto_code_delay_s=0)
     entity_id = lock_id(SALTO)
@@ -178,7 +184,9 @@ async def test_create_time_bound_code_local_times(
     assert created["status"] == "unset"  # not yet active
     assert created["starts_at"] == "2030-07-01T13:00:00+00:00"
     assert created["ends_at"] == "2030-07-03T11:00:00+00:00"
-    assert PIN_RE.match(created["code"])
+    assert created["code"] is None
+    assert created["is_waiting_for_code_assignment"] is True
+    assert "/access_codes/get" not in await sandbox.requests()
 
 
 async def test_create_salto_pin_slower_than_wait(
@@ -347,41 +355,12 @@ async def test_delete(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) ->
     assert (await sandbox.requests())["/action_attempts/get"] >= 1
 
 
-GUEST_CODE_AUTOMATION = """
-alias: "Guest code for each booking"
-triggers:
-  - trigger: calendar
-    event: start
-    entity_id: calendar.guest_bookings
-    offset: "-24:00:00"
-variables:
-  booking: "{{ trigger.calendar_event }}"
-actions:
-  - action: seam.create_access_code
-    target:
-      entity_id: lock.front_door
-    data:
-      name: "Guest: {{ booking.summary[:57] }}"
-      starts_at: >-
-        {{ booking.start ~ ' 15:00:00' if booking.all_day else booking.start }}
-      ends_at: >-
-        {{ booking.end ~ ' 11:00:00' if booking.all_day else booking.end }}
-    response_variable: created
-  - variables:
-      guest_code: "{{ created['lock.front_door'] }}"
-  - action: notify.mobile_app_my_phone
-    data:
-      title: "Door code for {{ booking.summary }}"
-      message: >-
-        {% if guest_code.code %}
-          PIN {{ guest_code.code }}, valid
-          {{ as_timestamp(guest_code.starts_at) | timestamp_custom('%a %d %b %H:%M') }} to
-          {{ as_timestamp(guest_code.ends_at) | timestamp_custom('%a %d %b %H:%M') }}.
-        {% else %}
-          The code was created, but Salto has not assigned the PIN yet. Run
-          seam.list_access_codes on lock.front_door in a minute to get it.
-        {% endif %}
-"""
+def _readme_yaml(heading: str) -> Any:
+    """The first YAML block after a README heading (the README's example, as users copy it)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(heading) :]
+    block = section[section.index("```yaml\n") + len("```yaml\n") :]
+    return yaml.safe_load(block[: block.index("```")])
 
 
 @pytest.mark.parametrize(
@@ -411,26 +390,79 @@ async def test_readme_guest_code_automation(
     hass: HomeAssistant,
     sandbox: Sandbox,
     lock_id: LockId,
+    init_integration: MockConfigEntry,
     booking: dict[str, Any],
     window: str,
 ) -> None:
-    """The README's calendar example (its actions, given a booking) sends the new PIN."""
+    """The README's booking automations, end to end with the sandbox's clock.
+
+    The code starts in the future, so Salto KS has no PIN for it yet: the create answers at
+    once without one and nothing is sent. When the sandbox's clock reaches the code's start,
+    Salto assigns the PIN; the next poll sees it and fires seam_access_code_ready, and the
+    second automation sends that PIN. The PIN never reaches a state or the log.
+    """
     await hass.config.async_set_time_zone("Europe/Berlin")
     await sandbox.set_config(salto_code_delay_s=0.1)
     assert lock_id(SALTO) == "lock.front_door"
     notifications = async_mock_service(hass, "notify", "mobile_app_my_phone")
-    automation = yaml.safe_load(GUEST_CODE_AUTOMATION)
-    script = {"guest_code": {"sequence": automation["actions"]}}
+    create, send_pin = _readme_yaml("### A time-bound guest code for each booking")["automation"]
+    script = {"guest_code": {"sequence": create["actions"]}}
     assert await async_setup_component(hass, "script", {"script": script})
+    assert await async_setup_component(hass, "automation", {"automation": [send_pin]})
 
     await hass.services.async_call("script", "guest_code", {"booking": booking}, blocking=True)
 
     [code] = await _codes(hass, "lock.front_door")
     assert code["name"] == f"Guest: {booking['summary'][:57]}"
-    assert len(code["name"]) <= 64
+    assert code["code"] is None
+    assert code["status"] == "unset"
+    assert notifications == []
+
+    # A poll before the start: still no PIN, no event.
+    coordinator = init_integration.runtime_data
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert notifications == []
+
+    starts_at = dt_util.parse_datetime(code["starts_at"])
+    assert starts_at is not None
+    await sandbox.advance_clock((starts_at - dt_util.utcnow()).total_seconds() + 1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    [assigned] = await _codes(hass, "lock.front_door")
+    assert PIN_RE.match(assigned["code"])
+    assert assigned["status"] == "set"
     [notification] = notifications
-    assert notification.data["title"] == f"Door code for {booking['summary']}"
-    assert " ".join(notification.data["message"].split()) == f"PIN {code['code']}, {window}"
+    assert notification.data["title"] == f"Door code for {booking['summary'][:57]}"
+    assert " ".join(notification.data["message"].split()) == f"PIN {assigned['code']}, {window}"
+    # Seen once: a later poll fires nothing more.
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert len(notifications) == 1
+    assert all(assigned["code"] not in str(state.as_dict()) for state in hass.states.async_all())
+
+
+async def test_readme_guest_code_automation_pin_at_once(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """A booking on a lock that takes a PIN at once: the first automation sends it."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    notifications = async_mock_service(hass, "notify", "mobile_app_my_phone")
+    create, _ = _readme_yaml("### A time-bound guest code for each booking")["automation"]
+    create["actions"][0]["target"]["entity_id"] = lock_id(AUGUST)
+    create["actions"][1]["variables"]["guest_code"] = f"{{{{ created['{lock_id(AUGUST)}'] }}}}"
+    script = {"guest_code": {"sequence": create["actions"]}}
+    assert await async_setup_component(hass, "script", {"script": script})
+    booking = {"summary": "Kim", "start": "2030-12-24", "end": "2030-12-27", "all_day": True}
+
+    await hass.services.async_call("script", "guest_code", {"booking": booking}, blocking=True)
+
+    [code] = await _codes(hass, lock_id(AUGUST))
+    [notification] = notifications
+    assert " ".join(notification.data["message"].split()) == (
+        f"PIN {code['code']}, valid Tue 24 Dec 15:00 to Fri 27 Dec 11:00."
+    )
 
 
 EXPIRED_CODES_AUTOMATION = """
@@ -781,7 +813,7 @@ async def test_create_conflict(hass: HomeAssistant, sandbox: Sandbox, lock_id: L
         await _call(hass, "create_access_code", entity_id, name="Second", code="4821")
 
     assert err.value.translation_key == "seam_failed"
-    assert "Seam request for Smart Device failed" in str(err.value)
+    assert "Seam request for Garage Entry failed" in str(err.value)
     assert "4821" not in str(err.value)
 
 
@@ -969,7 +1001,7 @@ async def test_invalid_input_from_seam(
 
     assert err.value.translation_key == "seam_invalid_input"
     assert (
-        "Seam rejected the request for Smart Device: "
+        "Seam rejected the request for Garage Entry: "
         "Seam /access_codes/update failed: invalid_input: bad" in str(err.value)
     )
 
