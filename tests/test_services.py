@@ -387,6 +387,7 @@ def _readme_yaml(heading: str) -> Any:
     ],
 )
 async def test_readme_guest_code_automation(
+    *,
     hass: HomeAssistant,
     sandbox: Sandbox,
     lock_id: LockId,
@@ -543,9 +544,8 @@ LATER = "2030-01-03T10:00:00+00:00"
 @pytest.mark.parametrize(
     ("device_id", "data", "key", "message"),
     [
-        (SALTO, {"name": ""}, "name_invalid", "must have 1 to 64 characters"),
-        (SALTO, {"name": "   "}, "name_invalid", None),
-        (SALTO, {"name": "x" * 65}, "name_invalid", None),
+        (SALTO, {"name": ""}, "name_empty", "must not be empty"),
+        (SALTO, {"name": "   "}, "name_empty", None),
         (SALTO, {"name": "G", "starts_at": FUTURE}, "schedule_incomplete", None),
         (SALTO, {"name": "G", "ends_at": FUTURE}, "schedule_incomplete", None),
         (
@@ -669,7 +669,13 @@ async def _august_code(hass: HomeAssistant, entity_id: str, **data: Any) -> dict
             "is not on",
         ),
         (AUGUST, {"access_code_id": "{ongoing}"}, "update_nothing", None),
-        (AUGUST, {"access_code_id": "{ongoing}", "name": ""}, "name_invalid", None),
+        (AUGUST, {"access_code_id": "{ongoing}", "name": ""}, "name_empty", None),
+        (
+            AUGUST,
+            {"access_code_id": "{ongoing}", "ongoing": True, "ends_at": FUTURE},
+            "ongoing_with_schedule",
+            None,
+        ),
         (AUGUST, {"access_code_id": "{ongoing}", "starts_at": FUTURE}, "schedule_incomplete", None),
         (
             AUGUST,
@@ -739,7 +745,11 @@ async def test_delete_validation(hass: HomeAssistant, sandbox: Sandbox, lock_id:
 
 
 async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) -> None:
-    """A lock that went offline since the last poll: its codes are not changed."""
+    """A lock that went offline since the last poll: its codes are not changed or deleted.
+
+    A new code is still created: Seam accepts it and sets it when the lock is back online
+    (the response says the lock is offline).
+    """
     entity_id = lock_id(AUGUST)
     created = await _august_code(hass, entity_id, name="G", code="4821")
     await sandbox.update_device(AUGUST, properties={"online": False})
@@ -747,7 +757,6 @@ async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id:
     code_id = created["access_code_id"]
 
     for action, data in (
-        ("create_access_code", {"name": "New"}),
         ("update_access_code", {"access_code_id": code_id, "name": "New"}),
         ("delete_access_code", {"access_code_id": code_id}),
     ):
@@ -759,9 +768,46 @@ async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id:
         assert str(err.value) == (
             "Garage Entry is offline. Seam cannot change its access codes until it is back online"
         )
-
     assert await _writes(sandbox) == {}
-    assert [c["name"] for c in await _codes(hass, entity_id)] == ["G"]
+
+    queued = await _august_code(hass, entity_id, name="Queued", code="5932")
+    assert queued["lock_offline"] is True
+    assert [c["name"] for c in await _codes(hass, entity_id)] == ["G", "Queued"]
+
+
+async def test_name_length_from_code_constraints(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """A lock's name_length constraint limits names; without one, Seam decides."""
+    await sandbox.update_device(
+        AUGUST,
+        properties={"code_constraints": [{"constraint_type": "name_length", "max_length": 10}]},
+    )
+    await sandbox.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "create_access_code", lock_id(AUGUST), name="x" * 11, code="1234")
+    assert err.value.translation_key == "name_invalid"
+    assert "must have 1 to 10 characters" in str(err.value)
+    assert await _writes(sandbox) == {}
+
+    # A lock without the constraint: a long name goes to Seam.
+    created = await _august_code(hass, lock_id(SCHLAGE), name="y" * 80, code="4321")
+    assert created["name"] == "y" * 80
+
+
+async def test_pin_refused_by_code_constraint(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """cannot_specify_pin_code on a lock of any brand refuses a chosen PIN before sending."""
+    await sandbox.update_device(
+        AUGUST, properties={"code_constraints": [{"constraint_type": "cannot_specify_pin_code"}]}
+    )
+    await sandbox.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "create_access_code", lock_id(AUGUST), name="G", code="1234")
+    assert err.value.translation_key == "code_not_allowed"
+    assert "Garage Entry does not accept a PIN of your choice" in str(err.value)
+    assert await _writes(sandbox) == {}
 
 
 async def test_offline_lock_is_unavailable(
@@ -898,7 +944,9 @@ async def test_several_locks_all_finish_and_failures_are_named(
 ) -> None:
     """One lock failing does not hide the others' results: the error names both kinds."""
     august, schlage = lock_id(AUGUST), lock_id(SCHLAGE)
-    await sandbox.update_device(SCHLAGE, properties={"online": False})  # since the last poll
+    await sandbox.update_device(
+        SCHLAGE, properties={"code_constraints": [{"constraint_type": "cannot_specify_pin_code"}]}
+    )
 
     with pytest.raises(HomeAssistantError) as err:
         await _call(hass, "create_access_code", [august, schlage], name="Guest", code="4821")
@@ -907,10 +955,11 @@ async def test_several_locks_all_finish_and_failures_are_named(
     assert created["name"] == "Guest"
     assert err.value.translation_key == "action_partly_failed"
     message = str(err.value)
-    assert f"{schlage}: Smart Device is offline" in message
+    assert f"{schlage}: Bathroom Door does not accept a PIN of your choice" in message
     assert f"It succeeded on: {august} (access_code_id {created['access_code_id']})" in message
     assert "4821" not in message  # never a PIN in an error
     assert await _codes(hass, schlage) == []
+    await sandbox.update_device(SCHLAGE, properties={"online": False})  # since the last poll
 
     # Without a new code, a lock it succeeded on is named by its entity id alone.
     with pytest.raises(HomeAssistantError) as err:
@@ -1018,6 +1067,7 @@ def _salto_code(**fields: Any) -> AccessCode:
         "ends_at": None,
         "is_waiting_for_code_assignment": True,
         "created_at": dt_util.utcnow(),
+        "is_managed": True,
         "errors": (),
         "warnings": (),
     }
@@ -1088,9 +1138,84 @@ async def test_delete_not_confirmed_in_time(
     ):
         await _call(hass, "delete_access_code", entity_id, access_code_id=created["access_code_id"])
 
-    assert err.value.translation_key == "action_attempt_timeout"
-    assert "still pending after 0.3s" in str(err.value)
+    assert err.value.translation_key == "access_code_change_pending"
+    assert not isinstance(err.value, ServiceValidationError)
+    assert "is still carrying it out" in str(err.value)
+    assert "It is not failed" in str(err.value)
     assert [c["status"] for c in await _codes(hass, entity_id)] == ["removing"]
+
+
+async def test_update_waits_and_reports(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """Update waits for its action attempt: a failure is reported, a pending one is not."""
+    entity_id = lock_id(AUGUST)
+    created = await _august_code(hass, entity_id, name="G", code="4821")
+    code_id = created["access_code_id"]
+    update = SeamClient.update_access_code
+
+    async def quick_update(client: SeamClient, access_code_id: str, **kwargs: Any) -> Any:
+        return await update(client, access_code_id, **kwargs, timeout=0.3, poll_interval=0.05)
+
+    with patch.object(SeamClient, "update_access_code", quick_update):
+        await sandbox.fault(
+            "/access_codes/update", "attempt_error", message="lock refused", count=1
+        )
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="H")
+        assert err.value.translation_key == "action_attempt_failed"
+        assert "lock refused" in str(err.value)
+
+        await sandbox.fault("/access_codes/update", "attempt_pending", count=1)
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="H")
+        assert err.value.translation_key == "access_code_change_pending"
+
+        await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="Kept")
+    [code] = await _codes(hass, entity_id)
+    assert code["name"] == "Kept"
+    assert code["type"] == "ongoing"
+
+
+async def test_update_time_bound_to_ongoing_salto(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, init_integration: MockConfigEntry
+) -> None:
+    """A future Salto KS code made ongoing gets its PIN now; the ready event brings it."""
+    await sandbox.set_config(salto_code_delay_s=0.1)
+    entity_id = lock_id(SALTO)
+    ready: list[dict[str, Any]] = []
+    hass.bus.async_listen("seam_access_code_ready", lambda event: ready.append(event.data))
+    response = await _call(
+        hass, "create_access_code", entity_id, name="Tomorrow", starts_at=FUTURE, ends_at=LATER
+    )
+    assert response is not None
+    code_id = response[entity_id]["access_code_id"]
+    assert response[entity_id]["code"] is None
+
+    # A rename keeps it time-bound.
+    await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="Soon")
+    [code] = await _codes(hass, entity_id)
+    assert (code["name"], code["type"], code["code"]) == ("Soon", "time_bound", None)
+
+    await _call(hass, "update_access_code", entity_id, access_code_id=code_id, ongoing=True)
+    await asyncio.sleep(0.3)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+
+    [code] = await _codes(hass, entity_id)
+    assert code["type"] == "ongoing"
+    assert code["starts_at"] is None
+    assert PIN_RE.match(code["code"])
+    assert ready == [
+        {
+            "entity_id": entity_id,
+            "access_code_id": code_id,
+            "name": "Soon",
+            "code": code["code"],
+            "starts_at": None,
+            "ends_at": None,
+        }
+    ]
 
 
 # --------------------------------------------------------------------------------------------
