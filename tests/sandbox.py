@@ -325,6 +325,19 @@ class Sandbox:
         event: dict[str, Any] = result["event"]
         return event
 
+    async def add_events(
+        self,
+        device_id: str,
+        event_type: str,
+        count: int,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        **extra: Any,
+    ) -> None:
+        """Create ``count`` events 1 ms apart (the last now); method ``f"{method}_{i}"``."""
+        payload = {"event_type": event_type, "device_id": device_id, "count": count, **extra}
+        await self.control("events/add", payload, session=session)
+
     async def set_config(
         self, *, session: aiohttp.ClientSession | None = None, **config: float | bool | str
     ) -> dict[str, Any]:

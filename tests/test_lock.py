@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -20,10 +21,12 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -339,3 +342,47 @@ async def test_changed_by_from_activity(
     await sandbox.add_event(device_id, "lock.locked", method="manual")
     await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).attributes["changed_by"] == "manual"
+
+
+async def test_salto_momentary_unlock_shows_unlocked_then_locked(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A Salto KS web unlock is momentary: unlocked, then locked again at the next poll."""
+    await sandbox.set_unlock_behavior("salto_lock_front_door", 0.5)
+
+    await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    await asyncio.sleep(0.7)
+    await async_refresh(hass, init_integration)
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+
+
+async def test_unlock_never_reported_is_assumed_for_a_bounded_time(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A lock that never reports itself unlocked: unlocked is assumed, then Seam's state."""
+    await sandbox.set_unlock_behavior("salto_lock_front_door", None)
+
+    await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+    # Seam still reports it locked, and nothing newer: the command's result stays for now.
+    await async_refresh(hass, init_integration)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=16))
+    await hass.async_block_till_done()
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+
+
+async def test_relock_event_ends_the_assumed_state(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """Seam reporting the lock locked after the unlock command ends the assumed unlocked."""
+    await sandbox.set_unlock_behavior("salto_lock_front_door", None)
+    await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    await sandbox.add_event("salto_lock_front_door", "lock.locked", method="automatic")
+    await async_refresh(hass, init_integration)
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED

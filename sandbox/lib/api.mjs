@@ -398,11 +398,10 @@ const lockAction = (action) => (ctx) => {
       // Salto KS web unlock is momentary (Seam's Salto KS guide: the lock opens for a few
       // seconds, then locks itself): per lock, it relocks after `relock_after_s`, or never
       // reports the unlocked state (null), or stays unlocked ("stays", other brands).
-      const relockAfter =
-        locking
-          ? "stays"
-          : ctx.world.unlockBehavior.get(device_id) ??
-            (isSaltoDevice(current) ? ctx.sandbox.config.salto_relock_after_s : "stays")
+      const behavior = ctx.world.unlockBehavior
+      let relockAfter = "stays"
+      if (!locking && behavior.has(device_id)) relockAfter = behavior.get(device_id)
+      else if (!locking && isSaltoDevice(current)) relockAfter = ctx.sandbox.config.salto_relock_after_s
       const setLocked = (locked, extra = {}) => {
         const properties = { locked }
         const latest = findDevice(db, workspace_id, device_id)

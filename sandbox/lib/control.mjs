@@ -161,25 +161,39 @@ const removeDevice = (sandbox, payload) => {
   return { ok: true, device_id }
 }
 
+/**
+ * Add an event; with `count`, that many (1 ms apart, the last one now), each with
+ * `${method}_${i}` as method when a method is given.
+ */
 const addEvent = (sandbox, payload) => {
   const world = sandbox.world
-  const { device_id, event_type, ...extra } = payload
+  const { device_id, event_type, count, ...extra } = payload
   if (typeof event_type !== "string" || event_type === "") {
     throw badRequest('"event_type" is required')
   }
+  if (count != null && (!Number.isInteger(count) || count < 1 || count > MAX_ADD_COUNT)) {
+    throw badRequest(`"count" must be an integer between 1 and ${MAX_ADD_COUNT}`)
+  }
   const device = device_id == null ? undefined : findDeviceOr404(world, device_id)
-  const now = new Date().toISOString()
-  const event = world.db.addEvent({
-    workspace_id: device?.workspace_id ?? SANDBOX_WORKSPACE_ID,
-    ...(device != null
-      ? { device_id, connected_account_id: device.connected_account_id }
-      : {}),
-    created_at: now,
-    occurred_at: now,
-    ...extra,
-    event_type,
-  })
-  return { ok: true, event }
+  const base = Date.now()
+  const events = []
+  for (let i = 0; i < (count ?? 1); i += 1) {
+    const at = new Date(base - ((count ?? 1) - 1 - i)).toISOString()
+    events.push(
+      world.db.addEvent({
+        workspace_id: device?.workspace_id ?? SANDBOX_WORKSPACE_ID,
+        ...(device != null
+          ? { device_id, connected_account_id: device.connected_account_id }
+          : {}),
+        created_at: at,
+        occurred_at: at,
+        ...extra,
+        ...(count != null && typeof extra.method === "string" ? { method: `${extra.method}_${i}` } : {}),
+        event_type,
+      }),
+    )
+  }
+  return count == null ? { ok: true, event: events[0] } : { ok: true, count: events.length }
 }
 
 const setConfig = (sandbox, payload) => {
