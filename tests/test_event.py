@@ -76,7 +76,9 @@ async def test_activity_fires_events(
     )
     await sandbox.add_event(device_id, "lock.locked", method="manual")
     # Not lock activity, or not a lock: ignored.
-    await sandbox.add_event(device_id, "access_code.set", access_code_id=access_code.access_code_id)
+    await sandbox.add_event(
+        device_id, "access_code.set_on_device", access_code_id=access_code.access_code_id
+    )
     await sandbox.add_event("ecobee_device_1", "lock.unlocked", method="manual")
     await sandbox.reset_requests()
     await async_refresh(hass, init_integration)

@@ -646,6 +646,7 @@ const deleteAccessCode = (ctx) => {
         workspace_id,
         device_id: current.device_id,
         access_code_id,
+        code: current.code ?? null, // spec: the access_code.deleted event requires `code`
         connected_account_id: device?.connected_account_id,
       })
       return { result: {} }

@@ -4,18 +4,18 @@
 // and a 200 response against its `responses.200` schema. Known departures are
 // listed, with a reason each, in ../contract-departures.json and nowhere else.
 //
-// Enabled by `--contract-log FILE` or $SEAM_SANDBOX_CONTRACT_LOG: each checked
-// exchange appends one JSON line to FILE, {"route", "status"}, plus "findings"
-// (direction, JSON path, message, and "departure" = the listed reason when it
-// is a known departure) when it does not conform. tests/contract.py reads it.
+// Enabled by `--contract-log FILE` or $SEAM_SANDBOX_CONTRACT_LOG: the sandbox
+// appends each exchange to FILE; `node sandbox/lib/contract.mjs FILE OUT` checks
+// them and writes {"route", "status"} per exchange, plus "findings" (direction,
+// JSON path, message, and "departure" = the listed reason when it is a known
+// departure) when it does not conform. tests/contract.py runs and reads it.
 import fs from "node:fs"
-import { createRequire } from "node:module"
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
+import readline from "node:readline"
+import { fileURLToPath } from "node:url"
 
 import Ajv from "ajv"
 import addFormats from "ajv-formats"
 
-const require = createRequire(import.meta.url)
 const DEPARTURES_FILE = new URL("../contract-departures.json", import.meta.url)
 
 /** Rewrite OpenAPI 3.0 schema dialect into JSON Schema that Ajv understands. */
@@ -59,10 +59,13 @@ const toJsonSchema = (node) => {
   return out
 }
 
-const loadSpec = () => {
-  const { openapi } = require("@seamapi/types/connect")
-  return openapi
-}
+// The spec object alone (lib/seam/connect/openapi.js, an ES module), not the
+// package's entry point, which also loads every zod schema (half a second).
+const SPEC_FILE = new URL(
+  "../node_modules/@seamapi/types/lib/seam/connect/openapi.js",
+  import.meta.url,
+)
+const loadSpec = async () => (await import(SPEC_FILE.href)).default
 
 /** A JSON pointer (/a/0/b) as a readable path (a[0].b); "" is the whole body. */
 export const pointerToPath = (pointer) => {
@@ -81,6 +84,10 @@ const describeError = (error) => {
   }
   if (error.keyword === "additionalProperties") {
     return { pointer: `${base}/${error.params.additionalProperty}`, message: "is not in the spec" }
+  }
+  if (error.keyword === "discriminator" && error.params?.tag != null) {
+    const value = JSON.stringify(error.params.tagValue)
+    return { pointer: `${base}/${error.params.tag}`, message: `${value} is not one of the spec's values` }
   }
   if (error.keyword === "enum") {
     return { pointer: base, message: `must be one of ${JSON.stringify(error.params.allowedValues)}` }
@@ -121,18 +128,23 @@ const closestBranches = (errors) => {
 }
 
 /** Glob match for departure paths: `**` = anything, `*` = one segment or one [index]. */
+const patterns = new Map()
 const pathMatches = (pattern, path) => {
-  const regex = new RegExp(
-    `^${pattern
-      .split("**")
-      .map((outer) =>
-        outer
-          .split("*")
-          .map((part) => part.replace(/[.[\]()+?^${}|\\]/g, "\\$&"))
-          .join("[^.\\[\\]]+"),
-      )
-      .join(".*")}$`,
-  )
+  let regex = patterns.get(pattern)
+  if (regex == null) {
+    regex = new RegExp(
+      `^${pattern
+        .split("**")
+        .map((outer) =>
+          outer
+            .split("*")
+            .map((part) => part.replace(/[.[\]()+?^${}|\\]/g, "\\$&"))
+            .join("[^.\\[\\]]+"),
+        )
+        .join(".*")}$`,
+    )
+    patterns.set(pattern, regex)
+  }
   return regex.test(path)
 }
 
@@ -142,13 +154,18 @@ export class ContractChecker {
   #validators = new Map()
   #departures
 
-  constructor({ spec = loadSpec(), departures = JSON.parse(fs.readFileSync(DEPARTURES_FILE, "utf8")) } = {}) {
+  constructor({ spec, departures = JSON.parse(fs.readFileSync(DEPARTURES_FILE, "utf8")) }) {
     this.#spec = spec
     this.#departures = departures.departures ?? []
-    this.#ajv = new Ajv({ strict: false, allErrors: true, discriminator: true })
+    // code.optimize off: compiling is most of the check's time, running it is cheap.
+    this.#ajv = new Ajv({ strict: false, allErrors: true, discriminator: true, code: { optimize: false } })
     addFormats(this.#ajv, ["uuid", "date-time", "uri", "email"])
     this.#ajv.addFormat("float", true)
     this.#ajv.addSchema({ $id: "seam", components: toJsonSchema(spec.components) })
+  }
+
+  static async create() {
+    return new ContractChecker({ spec: await loadSpec() })
   }
 
   /** The compiled validator for one route/method/direction, or null if the spec has no schema. */
@@ -218,33 +235,16 @@ export class ContractChecker {
 }
 
 /**
- * The exchange logger the server uses (null without a log file). Checking runs
- * in a worker thread: compiling a route's schema takes up to a second, which
- * must not hold up the sandbox's answers. close() waits (bounded) until every
- * recorded exchange is checked and written.
+ * The exchange logger the server uses (null without a log file): each exchange
+ * is appended, raw, as one JSON line; checkLog() checks them all at the end of
+ * the test run in one process (compiling a route's schema takes up to a
+ * second: once per run, not per sandbox, and never while the sandbox answers).
  */
 export const createContractLog = (file) => {
   if (!file) return null
-  const worker = new Worker(new URL(import.meta.url), { workerData: { file } })
-  worker.unref()
-  // A checker that died must fail the run, not stop checking silently.
-  worker.on("error", (error) => {
-    const finding = { direction: "checker", path: "(checker)", message: `crashed: ${error?.stack ?? error}` }
-    fs.appendFileSync(file, `${JSON.stringify({ route: "(checker)", status: 0, findings: [finding] })}\n`)
-  })
   return {
     record(exchange) {
-      worker.postMessage(exchange)
-    },
-    close(timeoutMs) {
-      return new Promise((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs)
-        worker.once("exit", () => {
-          clearTimeout(timer)
-          resolve()
-        })
-        worker.postMessage(null)
-      })
+      fs.appendFileSync(file, `${JSON.stringify(exchange)}\n`)
     },
   }
 }
@@ -259,28 +259,32 @@ const parseJson = (text) => {
   }
 }
 
-const runWorker = ({ file }) => {
-  const checker = new ContractChecker()
-  parentPort.on("message", (exchange) => {
-    if (exchange == null) {
-      parentPort.close()
-      return
-    }
-    const asJson = (text) => {
-      const value = parseJson(text)
-      return value === undefined ? text : value
-    }
-    const parsed = { ...exchange, request: asJson(exchange.request), response: asJson(exchange.response) }
+/**
+ * Check every exchange in `file`; write one JSON line per exchange to `out`:
+ * {"route", "status"} plus "findings" when it does not conform.
+ */
+export const checkLog = async (file, out) => {
+  const checker = await ContractChecker.create()
+  const asJson = (text) => {
+    const value = parseJson(text)
+    return value === undefined ? text : value
+  }
+  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })
+  const output = fs.openSync(out, "w")
+  for await (const line of lines) {
+    if (line.trim() === "") continue
+    const exchange = JSON.parse(line)
     let findings
     try {
-      findings = checker.check(parsed)
+      findings = checker.check({ ...exchange, request: asJson(exchange.request), response: asJson(exchange.response) })
     } catch (error) {
       findings = [{ direction: "checker", path: "(checker)", message: String(error?.stack ?? error) }]
     }
-    const line = { route: exchange.route, status: exchange.status }
-    if (findings.length > 0) line.findings = findings
-    fs.appendFileSync(file, `${JSON.stringify(line)}\n`)
-  })
+    const result = { route: exchange.route, status: exchange.status }
+    if (findings.length > 0) result.findings = findings
+    fs.writeSync(output, `${JSON.stringify(result)}\n`)
+  }
+  fs.closeSync(output)
 }
 
 /**
@@ -316,4 +320,8 @@ export const observeExchange = async (contractLog, { req, res, route, rawBody },
   return undefined
 }
 
-if (!isMainThread && workerData?.file) runWorker(workerData)
+// CLI: node sandbox/lib/contract.mjs EXCHANGES.jsonl RESULTS.jsonl (tests/contract.py runs it).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [file, out] = process.argv.slice(2)
+  await checkLog(file, out)
+}

@@ -268,11 +268,9 @@ export const main = async (argv) => {
     stopping = true
     log(`${signal}: stopping`)
     if (sandbox.world != null) disposeWorld(sandbox.world)
-    // Let the contract checker finish what it was given (bounded: tests stop us within 5 s).
-    const flushed = sandbox.contractLog?.close(3000) ?? Promise.resolve()
-    server.close(() => flushed.then(() => process.exit(0)))
+    server.close(() => process.exit(0))
     server.closeAllConnections()
-    setTimeout(() => process.exit(0), 4000).unref()
+    setTimeout(() => process.exit(0), 2000).unref()
   }
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => stop(signal))
 
