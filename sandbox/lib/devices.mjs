@@ -108,6 +108,9 @@ export const buildSaltoDevice = ({
       },
       manufacturer: "salto",
       supported_code_lengths: [6],
+      // Seam's Salto KS guide: "you cannot specify a custom PIN code. Instead, Salto KS
+      // generates the PIN code" (spec: code_constraints, constraint_type cannot_specify_pin_code).
+      code_constraints: [{ constraint_type: "cannot_specify_pin_code" }],
       max_active_codes_supported,
       has_direct_power: false,
       currently_triggering_noise_threshold_ids: [],
@@ -275,6 +278,11 @@ export const applyDevicePatch = (device, patch) => {
     next.errors = props.online ? others : [...others, offlineError()]
   }
 
+  // A capability flag patched to null is dropped: Seam leaves can_* out for a device that has
+  // no such capability (spec: device.can_remotely_unlock, "false" = not functional now).
+  for (const [key, value] of Object.entries(top)) {
+    if (key.startsWith("can_") && value === null) delete next[key]
+  }
   next.properties = props
   next.device_id = device.device_id
   return next

@@ -87,8 +87,8 @@ export const createWorld = async ({ port, baseUrl }) => {
   const fake = await createFake()
   await fake.seed()
   const db = fake.database
-  nameSeedLocks(db)
   setTruthfulCapabilities(db)
+  nameSeedLocks(db)
   const handler = await getFakeRequestHandler(fake, { port, baseUrl })
 
   addSaltoConnectedAccount(db, {
@@ -143,6 +143,10 @@ export const createWorld = async ({ port, baseUrl }) => {
     webviewTokens: new Map(), // connect_webview_id -> auth_token
     counters: { added: 0, webviewAccounts: 0 },
     timers: new Set(),
+    // device_id -> remote unlock behaviour (see POST /_sandbox/devices/unlock_behavior).
+    unlockBehavior: new Map(),
+    // Salto KS codes whose PIN comes at starts_at (see applyCodeSchedules in api.mjs).
+    codesWaitingForStart: new Set(),
   }
 }
 
