@@ -1,4 +1,4 @@
-"""Access code actions on Seam locks: create, list, update and delete.
+"""Access code actions on Seam locks: create, list, update, delete, delete expired.
 
 PINs appear only in action responses: never in a log line, an exception message or an
 entity's state or attributes.
@@ -47,6 +47,7 @@ SERVICE_CREATE_ACCESS_CODE = "create_access_code"
 SERVICE_LIST_ACCESS_CODES = "list_access_codes"
 SERVICE_UPDATE_ACCESS_CODE = "update_access_code"
 SERVICE_DELETE_ACCESS_CODE = "delete_access_code"
+SERVICE_DELETE_EXPIRED_ACCESS_CODES = "delete_expired_access_codes"
 
 ATTR_ACCESS_CODE_ID = "access_code_id"
 ATTR_CODE = "code"
@@ -112,6 +113,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             {probatio.Required(ATTR_ACCESS_CODE_ID): cv.string},
             _async_delete_access_code,
             SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_DELETE_EXPIRED_ACCESS_CODES,
+            {},
+            _async_delete_expired_access_codes,
+            SupportsResponse.OPTIONAL,
         ),
     )
     for name, schema, func, supports_response in actions:
@@ -223,6 +230,51 @@ async def _async_delete_access_code(entity: SeamEntity, call: ServiceCall) -> No
     await _async_online_device(entity)
     current = await _async_code_on_lock(entity, call.data[ATTR_ACCESS_CODE_ID])
     await _async_call(entity.coordinator.client.delete_access_code(current.access_code_id))
+
+
+async def _async_delete_expired_access_codes(
+    entity: SeamEntity, call: ServiceCall
+) -> ServiceResponse:
+    """Delete the lock's time-bound codes whose end has passed; answer what was deleted.
+
+    Codes Seam is already removing are left alone. Every expired code is tried; if any
+    deletion fails, the action fails after the others were deleted, naming Seam's reason.
+    """
+    client = entity.coordinator.client
+    codes = await _async_call(client.list_access_codes(entity.device_id))
+    now = dt_util.utcnow()
+    expired = [
+        access_code
+        for access_code in codes
+        if access_code.type == "time_bound"
+        and access_code.ends_at is not None
+        and access_code.ends_at <= now
+        and access_code.status != STATUS_REMOVING
+    ]
+    results = await asyncio.gather(
+        *(client.delete_access_code(access_code.access_code_id) for access_code in expired),
+        return_exceptions=True,
+    )
+    failed = [
+        (access_code, result)
+        for access_code, result in zip(expired, results, strict=True)
+        if isinstance(result, BaseException)
+    ]
+    if failed:
+        access_code, err = failed[0]
+        raise _failed(
+            "delete_expired_failed",
+            name=access_code.name,
+            lock=entity.device.display_name,
+            deleted=str(len(expired) - len(failed)),
+            error=str(err),
+        ) from err
+    return {
+        "deleted": [
+            {key: value for key, value in _code_response(access_code).items() if key != "code"}
+            for access_code in expired
+        ]
+    }
 
 
 # --------------------------------------------------------------------------------------------
