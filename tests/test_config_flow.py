@@ -22,7 +22,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
@@ -49,8 +49,16 @@ WORKSPACE = Workspace(workspace_id="ws_1", name="Home", is_sandbox=True)
 OTHER_WORKSPACE = Workspace(workspace_id="ws_2", name="Office", is_sandbox=False)
 AUTH_TOKEN = "secret_auth_token_value"
 WEBVIEW_URL = f"https://connect.getseam.com/connect_webviews/view?connect_webview_id=cw_1&auth_token={AUTH_TOKEN}"
-LOCK = Device.from_api({"device_id": "lock_1", "properties": {"locked": True}})
-THERMOSTAT = Device.from_api({"device_id": "thermostat_1", "device_type": "ecobee_thermostat"})
+LOCK = Device.from_api(
+    {"device_id": "lock_1", "device_type": "salto_lock", "capabilities_supported": ["lock"]}
+)
+THERMOSTAT = Device.from_api(
+    {
+        "device_id": "thermostat_1",
+        "device_type": "ecobee_thermostat",
+        "capabilities_supported": ["thermostat"],
+    }
+)
 
 
 def _webview(status: str = "pending", *, login_successful: bool = False) -> ConnectWebview:
@@ -160,12 +168,37 @@ async def test_user_finish_with_existing_locks(
     mock_seam.create_connect_webview.assert_not_called()
 
 
+async def _async_options_link(hass: HomeAssistant, flow_id: str) -> Any:
+    """Choose "Link another Salto KS account" in the options: a form explains, then the webview."""
+    result = await hass.config_entries.options.async_configure(flow_id, {"next_step_id": "link"})
+    # The options dialog shows no text on an external step: this form says what happens.
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "link"
+    return await hass.config_entries.options.async_configure(flow_id, {})
+
+
+def _suggested_values(result: Any) -> dict[str, Any]:
+    """The values a form shows pre-filled (its schema's suggested values), sections nested."""
+
+    def values(schema: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in schema.schema.items():
+            if isinstance(value, section):
+                found[str(key)] = values(value.schema)
+            elif (key.description or {}).get("suggested_value") is not None:
+                found[str(key)] = key.description["suggested_value"]
+        return found
+
+    return values(result["data_schema"])
+
+
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
         (SeamAuthError("bad key"), "invalid_auth"),
         (SeamConnectionError("timeout"), "cannot_connect"),
-        (SeamNotFoundError("HTTP 404"), "unknown"),
+        # A wrong API URL whose server answers 404 is no Seam API: cannot connect, no traceback.
+        (SeamNotFoundError("HTTP 404"), "cannot_connect"),
         (ValueError("boom"), "unknown"),
     ],
 )
@@ -188,6 +221,11 @@ async def test_user_errors_and_recovery(
         reason == "unknown"
     )
     assert API_KEY not in caplog.text
+    # The form keeps what the user entered.
+    assert _suggested_values(result) == {
+        CONF_API_KEY: API_KEY,
+        "advanced": {CONF_API_URL: USER_INPUT["advanced"][CONF_API_URL]},
+    }
 
     mock_seam.get_workspace.side_effect = None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
@@ -369,7 +407,7 @@ async def test_options_poll_interval(hass: HomeAssistant, entry: MockConfigEntry
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "link_account"]
+    assert result["menu_options"] == ["settings", "link"]
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "settings"}
@@ -413,9 +451,7 @@ async def test_options_link_another_account(
     mock_seam.get_connect_webview.side_effect = [_webview(), _webview("authorized")]
     result = await hass.config_entries.options.async_init(entry.entry_id)
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "link_account"}
-    )
+    result = await _async_options_link(hass, result["flow_id"])
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     assert result["url"] == WEBVIEW_URL
 
@@ -437,9 +473,7 @@ async def test_options_link_timeout(
     mock_seam.get_connect_webview.return_value = _webview()
     with patch("custom_components.seam.config_flow.WEBVIEW_TIMEOUT", 0.05):
         result = await hass.config_entries.options.async_init(entry.entry_id)
-        result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {"next_step_id": "link_account"}
-        )
+        result = await _async_options_link(hass, result["flow_id"])
         await hass.async_block_till_done(wait_background_tasks=True)
     result = await hass.config_entries.options.async_configure(result["flow_id"])
     assert result["type"] is FlowResultType.ABORT
@@ -495,6 +529,30 @@ async def test_reconfigure(
     assert entry.data == {CONF_API_KEY: NEW_API_KEY, CONF_API_URL: "http://127.0.0.1:8080"}
     await hass.async_block_till_done()
     mock_setup_entry.assert_awaited_once()
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_url_only_keeps_the_key(
+    hass: HomeAssistant, entry: MockConfigEntry, mock_seam: MockSeam
+) -> None:
+    """Changing only the URL: the key field may stay empty (the stored key is kept).
+
+    The form never shows the stored key; after an error it keeps what the user entered.
+    """
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert _suggested_values(result) == {"advanced": {CONF_API_URL: API_URL}}
+
+    mock_seam.get_workspace.side_effect = SeamConnectionError("timeout")
+    url_only = {"advanced": {CONF_API_URL: "http://127.0.0.1:8080"}}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], url_only)
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert _suggested_values(result) == url_only
+
+    mock_seam.get_workspace.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], url_only)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {CONF_API_KEY: API_KEY, CONF_API_URL: "http://127.0.0.1:8080"}
 
 
 # Each flow with the input that finishes it: reauth asks for a key, reconfigure for key and URL.
@@ -641,9 +699,7 @@ async def test_sandbox_options_link_another_account(
     assert not {"salto_lock_webview_1_1"} & _salto_devices(hass, mock_config_entry.entry_id)
 
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "link_account"}
-    )
+    result = await _async_options_link(hass, result["flow_id"])
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     assert 'id="success"' in await sign_in_on_webview(result["url"])
 

@@ -6,9 +6,12 @@ from pathlib import Path
 import re
 from typing import Any
 
+import pytest
 import yaml
 
 from custom_components.seam.const import DOMAIN
+from custom_components.seam.errors import DEFAULT_ERROR_KEY, ERROR_KEYS
+from tests.translations import english, resolve
 
 INTEGRATION = Path(__file__).resolve().parent.parent / "custom_components" / DOMAIN
 
@@ -37,10 +40,30 @@ def _json(name: str) -> Any:
     return json.loads((INTEGRATION / name).read_text())
 
 
-def test_english_translation_is_strings_json() -> None:
-    """translations/en.json is what Home Assistant shows: it must be strings.json, literally."""
-    assert _json("translations/en.json") == _json("strings.json")
-    assert "[%key:" not in (INTEGRATION / "strings.json").read_text()
+def test_english_translation_is_strings_json_resolved() -> None:
+    """translations/en.json is what Home Assistant shows: strings.json with its references
+    resolved, as Home Assistant's translation build makes it (``python -m tests.translations``).
+
+    Every reference must resolve, and strings.json does use them (no text written twice).
+    """
+    assert (INTEGRATION / "translations" / "en.json").read_text(encoding="utf-8") == english()
+    assert "[%key:" not in (INTEGRATION / "translations" / "en.json").read_text()
+    strings = (INTEGRATION / "strings.json").read_text()
+    assert "[%key:common::config_flow::error::cannot_connect%]" in strings
+    assert "[%key:component::seam::config::step::link_account::description%]" in strings
+
+
+def test_translation_references_resolve_like_home_assistant() -> None:
+    """A reference to a missing text fails, as hassfest fails it; references nest."""
+    strings = {
+        "a": {
+            "b": "Text [%key:component::seam::a::c%]",
+            "c": "[%key:common::config_flow::data::name%]",
+        }
+    }
+    assert resolve(strings) == {"a": {"b": "Text Name", "c": "Name"}}
+    with pytest.raises(KeyError):
+        resolve({"a": "[%key:component::seam::missing::text%]"})
 
 
 def test_manifest() -> None:
@@ -78,24 +101,25 @@ def test_every_action_has_strings_icon_and_description() -> None:
 
 
 def _translation_keys_in_code() -> set[str]:
-    """Exception translation keys the code raises (literal, or f-strings over lock/unlock)."""
-    keys: set[str] = set()
+    """Exception translation keys the code raises: literals (or either branch of a
+    conditional) and those of the client error table."""
+    keys: set[str] = {key for _, key in ERROR_KEYS} | {DEFAULT_ERROR_KEY}
     for path in INTEGRATION.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue
             values = [kw.value for kw in node.keywords if kw.arg == "translation_key"]
-            if isinstance(node.func, ast.Name) and node.func.id in {"_invalid", "_failed"}:
+            if isinstance(node.func, ast.Name) and node.func.id in {"invalid", "failed"}:
                 values.append(node.args[0])
+            values.extend(
+                branch
+                for value in list(values)
+                if isinstance(value, ast.IfExp)
+                for branch in (value.body, value.orelse)
+            )
             for value in values:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     keys.add(value.value)
-                elif isinstance(value, ast.JoinedStr):
-                    template = "".join(
-                        part.value if isinstance(part, ast.Constant) else "{}"
-                        for part in value.values
-                    )
-                    keys.update(template.format(action) for action in ("lock", "unlock"))
     return keys
 
 
@@ -103,6 +127,6 @@ def test_every_raised_translation_key_has_a_message() -> None:
     """An error raised with a translation key that strings.json lacks would show the bare key."""
     exceptions = _json("strings.json")["exceptions"]
     keys = _translation_keys_in_code() - {"problem"}  # an entity's, not an exception's
-    assert {"auth_failed", "update_failed", "unlock_failed", "name_invalid"} <= keys
+    assert {"auth_failed", "update_failed", "cannot_remotely_unlock", "name_invalid"} <= keys
     assert keys <= set(exceptions), keys - set(exceptions)
     assert all(exceptions[key]["message"] for key in keys)
