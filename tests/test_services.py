@@ -752,7 +752,7 @@ async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id:
         assert not isinstance(err.value, ServiceValidationError)
         assert err.value.translation_key == "lock_offline"
         assert str(err.value) == (
-            "Smart Device is offline. Seam cannot change its access codes until it is back online"
+            "Garage Entry is offline. Seam cannot change its access codes until it is back online"
         )
 
     assert await _writes(sandbox) == {}

@@ -13,6 +13,7 @@ import {
   SANDBOX_WORKSPACE_ID,
   SEEDED_SALTO_LOCKS,
 } from "./devices.mjs"
+import { nameSeedLocks } from "./seed-names.mjs"
 
 /**
  * Run fake.startServer() with http.Server#listen replaced by a no-op, then take
@@ -87,6 +88,7 @@ export const createWorld = async ({ port, baseUrl }) => {
   await fake.seed()
   const db = fake.database
   setTruthfulCapabilities(db)
+  nameSeedLocks(db)
   const handler = await getFakeRequestHandler(fake, { port, baseUrl })
 
   addSaltoConnectedAccount(db, {
@@ -141,6 +143,10 @@ export const createWorld = async ({ port, baseUrl }) => {
     webviewTokens: new Map(), // connect_webview_id -> auth_token
     counters: { added: 0, webviewAccounts: 0 },
     timers: new Set(),
+    // device_id -> remote unlock behaviour (see POST /_sandbox/devices/unlock_behavior).
+    unlockBehavior: new Map(),
+    // Salto KS codes whose PIN comes at starts_at (see applyCodeSchedules in api.mjs).
+    codesWaitingForStart: new Set(),
   }
 }
 
