@@ -70,6 +70,8 @@ RECOVERY_WINDOW = timedelta(minutes=1)
 # Codes in these states are active on the lock and count against its limit
 # (max_active_codes_supported); a future time-bound code ("unset") does not.
 ACTIVE_STATUSES = frozenset({"set", "setting"})
+# Seam is deleting a code in this state.
+STATUS_REMOVING = "removing"
 # Seam's device warning when the lock holds as many codes as it can.
 WARNING_MAX_CODES_REACHED = "max_access_codes_reached"
 
@@ -262,6 +264,7 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
         access_code = await _async_wait_for_code(target, access_code)
     if access_code.code is None:
         target.coordinator.async_watch_access_code(target.entity_id, access_code)
+    target.coordinator.async_set_access_codes(target.device_id, [*existing, access_code])
     return {
         **_code_response(access_code),
         "recovered": recovered,
@@ -272,6 +275,7 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
 async def _async_list_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
     """Return the lock's access codes."""
     codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
+    target.coordinator.async_set_access_codes(target.device_id, codes)
     return {"access_codes": [_code_response(access_code) for access_code in codes]}
 
 
@@ -304,6 +308,13 @@ async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
         ),
         current.access_code_id,
     )
+    # What Seam confirmed, for the lock's access codes sensor.
+    updated = replace(current, name=name or current.name)
+    if ongoing:
+        updated = replace(updated, type="ongoing", starts_at=None, ends_at=None)
+    elif starts_at is not None:
+        updated = replace(updated, type="time_bound", starts_at=starts_at, ends_at=ends_at)
+    target.coordinator.async_access_code_updated(updated)
     if ongoing and current.code is None:
         target.coordinator.async_watch_access_code(
             target.entity_id, replace(current, starts_at=None, ends_at=None)
@@ -319,18 +330,17 @@ async def _async_delete_access_code(target: _Target, call: ServiceCall) -> None:
         current.access_code_id,
     )
     target.coordinator.pending_codes.pop(current.access_code_id, None)
+    target.coordinator.async_access_code_removed(target.device_id, current.access_code_id)
 
 
-async def _async_delete_expired_access_codes(
-    entity: SeamEntity, call: ServiceCall
-) -> ServiceResponse:
+async def _async_delete_expired_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
     """Delete the lock's time-bound codes whose end has passed; answer what was deleted.
 
     Codes Seam is already removing are left alone. Every expired code is tried; if any
     deletion fails, the action fails after the others were deleted, naming Seam's reason.
     """
-    client = entity.coordinator.client
-    codes = await _async_call(client.list_access_codes(entity.device_id))
+    client = target.coordinator.client
+    codes = await target.call(client.list_access_codes(target.device_id))
     now = dt_util.utcnow()
     expired = [
         access_code
@@ -344,24 +354,30 @@ async def _async_delete_expired_access_codes(
         *(client.delete_access_code(access_code.access_code_id) for access_code in expired),
         return_exceptions=True,
     )
-    failed = [
+    failures = [
         (access_code, result)
         for access_code, result in zip(expired, results, strict=True)
         if isinstance(result, BaseException)
     ]
-    if failed:
-        access_code, err = failed[0]
-        raise _failed(
+    failed_ids = {access_code.access_code_id for access_code, _ in failures}
+    deleted = [code for code in expired if code.access_code_id not in failed_ids]
+    deleted_ids = {access_code.access_code_id for access_code in deleted}
+    target.coordinator.async_set_access_codes(
+        target.device_id, [code for code in codes if code.access_code_id not in deleted_ids]
+    )
+    if failures:
+        access_code, err = failures[0]
+        raise failed(
             "delete_expired_failed",
             name=access_code.name,
-            lock=entity.device.display_name,
-            deleted=str(len(expired) - len(failed)),
+            lock=target.lock,
+            deleted=str(len(deleted)),
             error=str(err),
         ) from err
     return {
         "deleted": [
             {key: value for key, value in _code_response(access_code).items() if key != "code"}
-            for access_code in expired
+            for access_code in deleted
         ]
     }
 
@@ -449,6 +465,7 @@ async def _async_online_device(target: _Target) -> Device:
 async def _async_code_on_lock(target: _Target, access_code_id: str) -> AccessCode:
     """Return the lock's code with that id, or raise a validation error."""
     codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
+    target.coordinator.async_set_access_codes(target.device_id, codes)
     for access_code in codes:
         if access_code.access_code_id == access_code_id:
             return access_code
