@@ -33,6 +33,7 @@ from tests.sandbox import Sandbox
 BLUEPRINT = Path(__file__).parent.parent / "blueprints" / "automation" / "seam"
 BLUEPRINT_PATH = "seam/guest_code_from_calendar.yaml"
 AUGUST = "august_device_1"  # chooses the PIN at once
+SALTO = "salto_lock_front_door"  # Salto assigns the PIN of a future code at its start
 SCHLAGE = "schlage_device_id"
 MESSAGE = "{{ guest }}: {{ pin }} opens {{ lock_name }} from {{ valid_from }} to {{ valid_until }}"
 
@@ -94,7 +95,7 @@ def lock_ids(hass: HomeAssistant, init_integration: MockConfigEntry) -> dict[str
     """Entity ids of the sandbox's August and Schlage locks."""
     registry = er.async_get(hass)
     ids = {}
-    for device_id in (AUGUST, SCHLAGE):
+    for device_id in (AUGUST, SCHLAGE, SALTO):
         entity_id = registry.async_get_entity_id("lock", DOMAIN, f"{device_id}-lock")
         assert entity_id is not None
         ids[device_id] = entity_id
@@ -277,3 +278,58 @@ async def test_cancelled_and_rebooked(
     await _at(hass, clock, "2030-06-02 09:15:00")
     assert [code["name"] for code in await _codes(hass, august)] == ["Cleaner"]
     assert cleaner["name"] == "Cleaner"
+
+
+async def _at_with_sandbox(
+    hass: HomeAssistant, clock: TickingDateTimeFactory, sandbox: Sandbox, when: str
+) -> None:
+    """Move the sandbox's clock (it only goes forward) to that local time first, then ours."""
+    moment = dt_util.parse_datetime(when)
+    assert moment is not None
+    target = dt_util.as_utc(moment.replace(tzinfo=dt_util.get_default_time_zone()))
+    sandbox_now = dt_util.parse_datetime(await sandbox.advance_clock(0))
+    assert sandbox_now is not None
+    ahead = (target - sandbox_now).total_seconds()
+    assert ahead > 0, "the sandbox clock is ahead of the test's"
+    await sandbox.advance_clock(ahead)
+    await _at(hass, clock, when)
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_salto_pin_sent_at_check_in(
+    hass: HomeAssistant,
+    *,
+    sandbox: Sandbox,
+    clock: TickingDateTimeFactory,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    lock_ids: dict[str, str],
+) -> None:
+    """Salto KS: the code is made a day ahead without a PIN; the PIN is sent at check-in."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-22 23:55:00")
+    salto = lock_ids[SALTO]
+    sent = await _setup_blueprint(hass, tmp_path, [salto])
+    calendar.bookings.append(
+        CalendarEvent(start=date(2030, 12, 24), end=date(2030, 12, 27), summary="Kim")
+    )
+
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-23 15:00:00")
+    [code] = await _codes(hass, salto)
+    assert code["code"] is None
+    assert code["is_waiting_for_code_assignment"] is True
+    assert sent == []
+
+    # Check-in: Salto assigns the PIN, the next poll sees it, the automation sends it.
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-24 15:00:30")
+    [code] = await _codes(hass, salto)
+    assert code["code"] is not None
+    assert [call.data["message"] for call in sent] == [
+        f"Guest Kim: {code['code']} opens {hass.states.get(salto).name} "  # type: ignore[union-attr]
+        "from 2030-12-24 15:00 to 2030-12-27 11:00"
+    ]
+
+    # After check-out the code is gone (Salto removes it at its end, the automation deletes it).
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-27 11:15:00")
+    assert await _codes(hass, salto) == []
+    assert len(sent) == 1
