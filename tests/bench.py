@@ -112,9 +112,7 @@ async def read_all_access_codes(coordinator: Any) -> None:
     measures the steady state without N polls.
     """
     device_ids = [
-        device_id
-        for device_id, device in coordinator.data.items()
-        if device.supports_access_codes
+        device_id for device_id, device in coordinator.data.items() if device.supports_access_codes
     ]
     for start in range(0, len(device_ids), 50):
         chunk = device_ids[start : start + 50]

@@ -1,7 +1,8 @@
 """The benchmark's quick CI variant (N = 50 locks): it asserts counts only, never times.
 
 A poll costs ⌈N/500⌉ device-list requests, one events request and one lock's access codes, and a
-poll in which nothing changed at Seam writes no state at all. The full benchmark is ``scripts/bench`` (tests/bench.py).
+poll in which nothing changed at Seam writes no state at all. The full benchmark is
+``scripts/bench`` (tests/bench.py).
 """
 
 import math
@@ -16,10 +17,10 @@ from tests.bench import (
     DEVICES_ROUTE,
     EVENTS_ROUTE,
     PAGE_SIZE,
-    read_all_access_codes,
     StateWriteCounter,
     lock_entities,
     measure_poll,
+    read_all_access_codes,
     seed_locks,
     setup_entry,
 )

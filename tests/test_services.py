@@ -19,7 +19,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import probatio
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.seam import services
@@ -345,92 +345,6 @@ async def test_delete(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) ->
 
     assert [c["name"] for c in await _codes(hass, entity_id)] == ["Keep"]
     assert (await sandbox.requests())["/action_attempts/get"] >= 1
-
-
-GUEST_CODE_AUTOMATION = """
-alias: "Guest code for each booking"
-triggers:
-  - trigger: calendar
-    event: start
-    entity_id: calendar.guest_bookings
-    offset: "-24:00:00"
-variables:
-  booking: "{{ trigger.calendar_event }}"
-actions:
-  - action: seam.create_access_code
-    target:
-      entity_id: lock.front_door
-    data:
-      name: "Guest: {{ booking.summary[:57] }}"
-      starts_at: >-
-        {{ booking.start ~ ' 15:00:00' if booking.all_day else booking.start }}
-      ends_at: >-
-        {{ booking.end ~ ' 11:00:00' if booking.all_day else booking.end }}
-    response_variable: created
-  - variables:
-      guest_code: "{{ created['lock.front_door'] }}"
-  - action: notify.mobile_app_my_phone
-    data:
-      title: "Door code for {{ booking.summary }}"
-      message: >-
-        {% if guest_code.code %}
-          PIN {{ guest_code.code }}, valid
-          {{ as_timestamp(guest_code.starts_at) | timestamp_custom('%a %d %b %H:%M') }} to
-          {{ as_timestamp(guest_code.ends_at) | timestamp_custom('%a %d %b %H:%M') }}.
-        {% else %}
-          The code was created, but Salto has not assigned the PIN yet. Run
-          seam.list_access_codes on lock.front_door in a minute to get it.
-        {% endif %}
-"""
-
-
-@pytest.mark.parametrize(
-    ("booking", "window"),
-    [
-        (
-            {
-                "summary": "Alex " + "x" * 80,
-                "start": "2030-12-24",
-                "end": "2030-12-27",
-                "all_day": True,
-            },
-            "valid Tue 24 Dec 15:00 to Fri 27 Dec 11:00.",
-        ),
-        (
-            {
-                "summary": "Sam",
-                "start": "2030-12-24T17:30:00+01:00",
-                "end": "2030-12-25T09:00:00+01:00",
-                "all_day": False,
-            },
-            "valid Tue 24 Dec 17:30 to Wed 25 Dec 09:00.",
-        ),
-    ],
-)
-async def test_readme_guest_code_automation(
-    hass: HomeAssistant,
-    sandbox: Sandbox,
-    lock_id: LockId,
-    booking: dict[str, Any],
-    window: str,
-) -> None:
-    """The README's calendar example (its actions, given a booking) sends the new PIN."""
-    await hass.config.async_set_time_zone("Europe/Berlin")
-    await sandbox.set_config(salto_code_delay_s=0.1)
-    assert lock_id(SALTO) == "lock.front_door"
-    notifications = async_mock_service(hass, "notify", "mobile_app_my_phone")
-    automation = yaml.safe_load(GUEST_CODE_AUTOMATION)
-    script = {"guest_code": {"sequence": automation["actions"]}}
-    assert await async_setup_component(hass, "script", {"script": script})
-
-    await hass.services.async_call("script", "guest_code", {"booking": booking}, blocking=True)
-
-    [code] = await _codes(hass, "lock.front_door")
-    assert code["name"] == f"Guest: {booking['summary'][:57]}"
-    assert len(code["name"]) <= 64
-    [notification] = notifications
-    assert notification.data["title"] == f"Door code for {booking['summary']}"
-    assert " ".join(notification.data["message"].split()) == f"PIN {code['code']}, {window}"
 
 
 EXPIRED_CODES_AUTOMATION = """
