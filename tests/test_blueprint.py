@@ -5,6 +5,7 @@ changes move the code, and the code is deleted after check-out or when the booki
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+import logging
 from pathlib import Path
 import shutil
 from typing import Any, override
@@ -304,8 +305,13 @@ async def test_salto_pin_sent_at_check_in(
     tmp_path: Path,
     calendar: BookingCalendar,
     lock_ids: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Salto KS: the code is made a day ahead without a PIN; the PIN is sent at check-in."""
+    """Salto KS: the code is made a day ahead without a PIN; the PIN is sent at check-in.
+
+    The PIN is in no log line, at debug level, of the integration or the automation.
+    """
+    caplog.set_level(logging.DEBUG)
     await hass.config.async_set_time_zone("Europe/Berlin")
     await _at_with_sandbox(hass, clock, sandbox, "2030-12-22 23:55:00")
     salto = lock_ids[SALTO]
@@ -333,3 +339,5 @@ async def test_salto_pin_sent_at_check_in(
     await _at_with_sandbox(hass, clock, sandbox, "2030-12-27 11:15:00")
     assert await _codes(hass, salto) == []
     assert len(sent) == 1
+    assert "Running automation actions" in caplog.text
+    assert code["code"] not in caplog.text
