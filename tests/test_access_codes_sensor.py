@@ -136,3 +136,57 @@ async def test_polls_read_one_lock_after_another(
     assert "9090" not in json.dumps(dict(state.attributes))
     # Every lock's codes were read once in as many polls as there are locks.
     assert set(coordinator.access_codes) == set(with_codes)
+
+
+async def test_waiting_code_made_before_a_restart_gets_its_pin_event(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A future Salto code Home Assistant did not create (e.g. before a restart) is found in the
+    polls, shown as waiting for its PIN, and seam_access_code_ready fires at its start."""
+    coordinator = init_integration.runtime_data
+    starts = dt_util.utcnow() + timedelta(hours=2)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{sandbox.url}/access_codes/create",
+            json={
+                "device_id": SALTO,
+                "name": "Guest Kim",
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(days=1)).isoformat(),
+            },
+            headers={"Authorization": f"Bearer {sandbox.api_key}"},
+        ) as response,
+    ):
+        assert response.status == 200
+        access_code_id = (await response.json())["access_code"]["access_code_id"]
+    ready: list[dict[str, Any]] = []
+    hass.bus.async_listen("seam_access_code_ready", lambda event: ready.append(dict(event.data)))
+    sensor = _entity_id(hass, "sensor", SALTO, "access_codes")
+
+    for _ in coordinator.data:  # every lock's turn comes once
+        await async_poll(hass, freezer, 30)
+    state = hass.states.get(sensor)
+    assert state is not None
+    [described] = state.attributes["access_codes"]
+    assert described["waiting_for_pin"] is True
+    assert access_code_id in coordinator.pending_codes
+
+    sandbox_now = dt_util.parse_datetime(await sandbox.advance_clock(0))
+    assert sandbox_now is not None
+    await sandbox.advance_clock((starts - sandbox_now).total_seconds() + 1)
+    freezer.move_to(starts + timedelta(seconds=1))
+    await async_poll(hass, freezer, 30)
+
+    [event] = ready
+    assert event["access_code_id"] == access_code_id
+    assert event["entity_id"] == _entity_id(hass, "lock", SALTO, "lock")
+    assert event["name"] == "Guest Kim"
+    assert event["code"]
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.attributes["access_codes"][0]["waiting_for_pin"] is False
+    assert event["code"] not in json.dumps(dict(state.attributes))
