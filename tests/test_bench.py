@@ -1,7 +1,8 @@
 """The benchmark's quick CI variant (N = 50 locks): it asserts counts only, never times.
 
-A poll costs ⌈N/500⌉ device-list requests plus one events request, and a poll in which nothing
-changed at Seam writes no state at all. The full benchmark is ``scripts/bench`` (tests/bench.py).
+A poll costs ⌈N/500⌉ device-list requests, one events request and one lock's access codes, and a
+poll in which nothing changed at Seam writes no state at all. The full benchmark is
+``scripts/bench`` (tests/bench.py).
 """
 
 import math
@@ -19,13 +20,14 @@ from tests.bench import (
     StateWriteCounter,
     lock_entities,
     measure_poll,
+    read_all_access_codes,
     seed_locks,
     setup_entry,
 )
 from tests.sandbox import Sandbox
 
 N = 50
-ENABLED_ENTITIES_PER_LOCK = 5
+ENABLED_ENTITIES_PER_LOCK = 6
 
 
 async def test_poll_request_and_write_counts(
@@ -36,19 +38,26 @@ async def test_poll_request_and_write_counts(
     device_ids = await seed_locks(sandbox, N)
     with StateWriteCounter(hass) as counter:
         setup = await setup_entry(hass, mock_config_entry, counter)
-        # Lock, battery, door, problem and activity (connectivity is disabled by default).
+        # Lock, battery, door, problem, activity and access codes (connectivity is disabled by
+        # default).
         assert setup.entities == ENABLED_ENTITIES_PER_LOCK * N
         assert setup.lock_entities == N
         locks = lock_entities(hass)
         assert sorted(locks) == sorted(device_ids)
         coordinator = mock_config_entry.runtime_data
+        await read_all_access_codes(coordinator)
+        await hass.async_block_till_done()
 
         unchanged = [await measure_poll(hass, coordinator, sandbox, counter) for _ in range(2)]
         changed_lock = device_ids[0]
         await sandbox.update_device(changed_lock, properties={"locked": False})
         changed = await measure_poll(hass, coordinator, sandbox, counter)
 
-    expected_requests = {DEVICES_ROUTE: math.ceil(N / PAGE_SIZE), EVENTS_ROUTE: 1}
+    expected_requests = {
+        DEVICES_ROUTE: math.ceil(N / PAGE_SIZE),
+        EVENTS_ROUTE: 1,
+        "/access_codes/list": 1,
+    }
     for poll in unchanged:
         assert poll.requests == expected_requests
         assert poll.state_writes == 0

@@ -27,6 +27,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.seam.const import CONF_POLL_INTERVAL, DOMAIN
 from custom_components.seam.entity import SeamEntity
 from custom_components.seam.event import SeamActivityEvent
+from custom_components.seam.sensor import SeamAccessCodesSensor
 from tests import async_poll, setup_integration
 from tests.sandbox import Sandbox
 
@@ -198,7 +199,7 @@ async def test_one_request_per_500_devices(
     sandbox_state: dict[str, Any],
     init_integration: MockConfigEntry,
 ) -> None:
-    """A poll lists the devices 500 at a time and reads events once, however many locks."""
+    """A poll lists the devices 500 at a time, reads events once and one lock's access codes."""
     # 1000 more devices that are not locks (no entities, so the test stays fast).
     await sandbox.add_devices(
         1000,
@@ -211,7 +212,11 @@ async def test_one_request_per_500_devices(
     await async_poll(hass, freezer, 30)
     pages = math.ceil((sandbox_state["device_count"] + 1000) / 500)
     assert pages == 3
-    assert await sandbox.requests() == {"/devices/list": pages, "/events/list": 1}
+    assert await sandbox.requests() == {
+        "/devices/list": pages,
+        "/events/list": 1,
+        "/access_codes/list": 1,
+    }
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -233,6 +238,9 @@ async def test_unchanged_poll_writes_no_state(
     def _any(event_data: Any) -> bool:
         return True
 
+    # One poll per lock: each lock's access codes were read once (unknown -> their number).
+    for _ in init_integration.runtime_data.data:
+        await async_poll(hass, freezer, 30)
     hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
     hass.bus.async_listen(EVENT_STATE_REPORTED, _record, event_filter=_any)
 
@@ -279,9 +287,17 @@ async def test_poll_calls_only_the_changed_locks_entities(
         calls.append((self.device_id, self.entity_id))
         handle_event_update(self)
 
+    handle_codes_update = SeamAccessCodesSensor._handle_coordinator_update
+
+    @callback
+    def _record_codes(self: SeamAccessCodesSensor) -> None:
+        calls.append((self.device_id, self.entity_id))
+        handle_codes_update(self)
+
     with (
         patch.object(SeamEntity, "_handle_coordinator_update", _record),
         patch.object(SeamActivityEvent, "_handle_coordinator_update", _record_event),
+        patch.object(SeamAccessCodesSensor, "_handle_coordinator_update", _record_codes),
     ):
         await setup_integration(hass, mock_config_entry)
         entity_ids = sorted(
@@ -293,7 +309,7 @@ async def test_poll_calls_only_the_changed_locks_entities(
         assert len(mock_config_entry.runtime_data.data) > 3
         front_door = sandbox_state["normal_device_id"]
         front_door_entities = [entity_id for entity_id in entity_ids if "front_door" in entity_id]
-        assert len(front_door_entities) == 6
+        assert len(front_door_entities) == 7
 
         await async_poll(hass, freezer, 30)
         assert calls == []

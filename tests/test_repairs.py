@@ -140,7 +140,7 @@ async def test_disconnected_account_raises_issue(
     await poll()
 
     # Found in the poll's usual requests: no request was added for it.
-    assert set(await sandbox.requests()) == {"/devices/list", "/events/list"}
+    assert set(await sandbox.requests()) == {"/devices/list", "/events/list", "/access_codes/list"}
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"account_disconnected_{account_id}")
     assert issue is not None
     assert issue.is_fixable

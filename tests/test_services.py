@@ -19,7 +19,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import probatio
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.seam import services
@@ -472,35 +472,17 @@ triggers:
   - trigger: time
     at: "03:00:00"
 actions:
-  - action: seam.list_access_codes
+  - action: seam.delete_expired_access_codes
     target:
       entity_id: all
-    response_variable: listed
-  - repeat:
-      for_each: >-
-        {% set ns = namespace(expired=[]) %}
-        {% for lock, result in listed.items() %}
-          {% for code in result.access_codes
-             if code.ends_at and as_datetime(code.ends_at) < now() %}
-            {% set ns.expired = ns.expired + [{"lock": lock, "id": code.access_code_id}] %}
-          {% endfor %}
-        {% endfor %}
-        {{ ns.expired }}
-      sequence:
-        - action: seam.delete_access_code
-          continue_on_error: true
-          target:
-            entity_id: "{{ repeat.item.lock }}"
-          data:
-            access_code_id: "{{ repeat.item.id }}"
 """
 
 
-@pytest.mark.parametrize("expected_lingering_timers", [True])  # the 03:00 time trigger
-async def test_readme_delete_expired_codes_automation(
-    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
-) -> None:
-    """The README's nightly clean-up deletes exactly the codes whose end has passed."""
+async def _create_expired_codes(sandbox: Sandbox) -> None:
+    """Create two expired time-bound codes and a current one straight at Seam.
+
+    (The create action refuses an end in the past.)
+    """
     now = dt_util.utcnow()
     async with aiohttp.ClientSession() as session:
         for device_id, name, ends_at in (
@@ -519,6 +501,14 @@ async def test_readme_delete_expired_codes_automation(
                 headers={"Authorization": f"Bearer {sandbox.api_key}"},
             ) as response:
                 assert response.status == 200
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])  # the 03:00 time trigger
+async def test_readme_delete_expired_codes_automation(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """The README's nightly clean-up deletes exactly the codes whose end has passed."""
+    await _create_expired_codes(sandbox)
     await _august_code(hass, lock_id(AUGUST), name="Ongoing", code="1111")
     automation = yaml.safe_load(EXPIRED_CODES_AUTOMATION)
     assert await async_setup_component(hass, "automation", {"automation": [automation]})
@@ -531,6 +521,43 @@ async def test_readme_delete_expired_codes_automation(
     assert await _codes(hass, lock_id(SALTO)) == []
     assert [c["name"] for c in await _codes(hass, lock_id(AUGUST))] == ["Current", "Ongoing"]
     assert (await sandbox.requests())["/access_codes/delete"] == 2
+
+
+async def test_delete_expired_answers_what_it_deleted(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """The response lists each lock's deleted codes, without a PIN; a lock without any: []."""
+    await _create_expired_codes(sandbox)
+    salto, august, schlage = lock_id(SALTO), lock_id(AUGUST), lock_id(SCHLAGE)
+
+    response = await _call(hass, "delete_expired_access_codes", [salto, august, schlage])
+
+    assert response is not None
+    deleted = {entity: [c["name"] for c in r["deleted"]] for entity, r in response.items()}
+    assert deleted == {salto: ["Expired"], august: ["Expired too"], schlage: []}
+    [expired] = response[august]["deleted"]
+    assert "code" not in expired
+    assert expired["type"] == "time_bound"
+    assert dt_util.parse_datetime(expired["ends_at"]) < dt_util.utcnow()
+    assert [c["name"] for c in await _codes(hass, august)] == ["Current"]
+
+
+async def test_delete_expired_failure_names_the_code(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """A deletion Seam refuses fails the action with the code's name and Seam's reason."""
+    await _create_expired_codes(sandbox)
+    await sandbox.fault(
+        "/access_codes/delete", "attempt_error", error_type="failed", message="lock busy"
+    )
+
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "delete_expired_access_codes", lock_id(AUGUST))
+
+    assert err.value.translation_key == "delete_expired_failed"
+    assert "Expired too" in str(err.value)
+    assert "lock busy" in str(err.value)
+    assert [c["name"] for c in await _codes(hass, lock_id(AUGUST))] == ["Expired too", "Current"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any, override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -42,6 +42,8 @@ ACCESS_CODE_EVENT_TYPES = (
 )
 # The Home Assistant event fired when a PIN that Seam had not assigned yet is assigned.
 EVENT_ACCESS_CODE_READY = "seam_access_code_ready"
+# A code without a PIN found by a poll is watched for its PIN when it starts later than this.
+WATCH_CODES_STARTING_AFTER = timedelta(minutes=1)
 # The events/list window of the next poll starts this much before the last fully read time;
 # events read twice are recognised by id.
 EVENTS_OVERLAP = timedelta(seconds=1)
@@ -129,6 +131,12 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._code_names: dict[str, str | None] = {}
         # Access code id -> a code created by an action that waits for its PIN.
         self.pending_codes: dict[str, PendingCode] = {}
+        # Device id -> the lock's access codes as last read (absent: not read yet).
+        self.access_codes: dict[str, tuple[AccessCode, ...]] = {}
+        # Device id -> the callbacks of the entities that show its access codes.
+        self._codes_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        # The lock whose codes the previous poll read (one lock per poll, in turn).
+        self._codes_read_last = ""
         self._known_lock_ids: set[str] | None = None
         # Device id -> the update callbacks of its entities.
         self._lock_listeners: dict[str, list[CALLBACK_TYPE]] = {}
@@ -152,6 +160,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             raise update_error(err) from err
         locks = {device.device_id: device for device in devices if device.is_lock}
         await self._async_update_activity(locks)
+        await self._async_read_next_access_codes(locks)
         return locks
 
     async def _async_update_activity(self, locks: dict[str, Device]) -> None:
@@ -232,6 +241,78 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._code_names[access_code_id] = None
         return None
 
+    # ---- the locks' access codes (shown by each lock's access codes sensor) ----------------
+
+    async def _async_read_next_access_codes(self, locks: dict[str, Device]) -> None:
+        """Read the access codes of one lock per poll, each lock with codes in turn.
+
+        Seam's ``access_codes/list`` takes one ``device_id`` (its OpenAPI spec in
+        ``@seamapi/types`` 1.977.0 has no ``device_ids``), so a poll adds one request however
+        many locks there are: with N such locks, a lock's codes are read every N polls. The
+        access code actions update a lock's codes at once.
+        """
+        with_codes = sorted(
+            device_id for device_id, device in locks.items() if device.supports_access_codes
+        )
+        if not with_codes:
+            return
+        device_id = next((lock for lock in with_codes if lock > self._codes_read_last), None)
+        self._codes_read_last = device_id = device_id or with_codes[0]
+        try:
+            codes = await self.client.list_access_codes(device_id)
+        except SeamAuthError as err:
+            raise update_error(err) from err
+        except SeamError as err:
+            _LOGGER.debug("Could not read the access codes of %s: %s", device_id, err)
+            return
+        self.async_set_access_codes(device_id, codes)
+        # A code that gets its PIN at a later start (a future time-bound Salto KS code), e.g.
+        # created before Home Assistant restarted: fire seam_access_code_ready for it too.
+        # (Codes that start sooner are waited for by the create action.)
+        registry = er.async_get(self.hass)
+        later = dt_util.utcnow() + WATCH_CODES_STARTING_AFTER
+        for access_code in codes:
+            if (
+                access_code.code is None
+                and access_code.starts_at is not None
+                and access_code.starts_at > later
+                and access_code.access_code_id not in self.pending_codes
+                and (entity_id := registry.async_get_entity_id("lock", DOMAIN, f"{device_id}-lock"))
+            ):
+                self.async_watch_access_code(entity_id, access_code)
+
+    @callback
+    def async_set_access_codes(self, device_id: str, codes: Iterable[AccessCode]) -> None:
+        """Take a lock's current access codes; its access codes sensor updates if they changed."""
+        codes = tuple(codes)
+        if self.access_codes.get(device_id) == codes:
+            return
+        self.access_codes[device_id] = codes
+        for update_callback in list(self._codes_listeners.get(device_id, ())):
+            update_callback()
+
+    @callback
+    def async_access_code_removed(self, device_id: str, access_code_id: str) -> None:
+        """Forget a code that was deleted."""
+        if (codes := self.access_codes.get(device_id)) is not None:
+            self.async_set_access_codes(
+                device_id, (code for code in codes if code.access_code_id != access_code_id)
+            )
+
+    @callback
+    def async_add_access_codes_listener(
+        self, device_id: str, update_callback: CALLBACK_TYPE
+    ) -> CALLBACK_TYPE:
+        """Call ``update_callback`` when the lock's access codes change; return the remover."""
+        listeners = self._codes_listeners.setdefault(device_id, [])
+        listeners.append(update_callback)
+
+        @callback
+        def remove_listener() -> None:
+            listeners.remove(update_callback)
+
+        return remove_listener
+
     # ---- access codes waiting for their PIN ------------------------------------------------
 
     @callback
@@ -277,6 +358,17 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         ``seam_access_code_ready`` event: the PIN is in the event data only, never in a log
         line, a state or an attribute.
         """
+        if (codes := self.access_codes.get(access_code.device_id)) is not None:
+            ids = [code.access_code_id for code in codes]
+            self.async_set_access_codes(
+                access_code.device_id,
+                [
+                    access_code if code.access_code_id == access_code.access_code_id else code
+                    for code in codes
+                ]
+                if access_code.access_code_id in ids
+                else [*codes, access_code],
+            )
         pending = self.pending_codes.get(access_code.access_code_id)
         if pending is None or access_code.code is None:
             return

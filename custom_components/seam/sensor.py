@@ -1,8 +1,8 @@
-"""Seam lock sensors: battery level."""
+"""Seam lock sensors: battery level, and the lock's access codes (never their PINs)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import override
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -11,13 +11,13 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .entity import SeamEntity, async_setup_lock_entities
-from .seam_api import Device
+from .seam_api import AccessCode, Device
 
 # Entities only read the coordinator's data.
 PARALLEL_UPDATES = 0
@@ -54,13 +54,16 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of each Seam lock, now and for locks that appear later."""
-    async_setup_lock_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator, device_id: [
+
+    def _sensors(coordinator: SeamCoordinator, device_id: str) -> list[SeamEntity]:
+        sensors: list[SeamEntity] = [
             SeamSensor(coordinator, device_id, description) for description in DESCRIPTIONS
-        ],
-    )
+        ]
+        if coordinator.data[device_id].supports_access_codes:
+            sensors.append(SeamAccessCodesSensor(coordinator, device_id))
+        return sensors
+
+    async_setup_lock_entities(entry, async_add_entities, _sensors)
 
 
 class SeamSensor(SeamEntity, SensorEntity):
@@ -83,3 +86,74 @@ class SeamSensor(SeamEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The sensor's value."""
         return self.entity_description.value_fn(self.device)
+
+
+ACCESS_CODES_DESCRIPTION = SensorEntityDescription(
+    key="access_codes",
+    translation_key="access_codes",
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class SeamAccessCodesSensor(SeamEntity, SensorEntity):
+    """The number of access codes on a lock; attribute ``access_codes`` describes each.
+
+    Never a PIN: each code's ID, name, type, status, start, end and whether it waits for its
+    PIN. Unknown until the lock's codes were first read (a poll reads one lock's codes, in
+    turn; an access code action reads them at once).
+    """
+
+    entity_description = ACCESS_CODES_DESCRIPTION
+    # Guests' names and schedules: current state only, not kept in the history database.
+    _unrecorded_attributes = frozenset({"access_codes"})
+    _shown_available = False
+
+    def __init__(self, coordinator: SeamCoordinator, device_id: str) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, device_id, ACCESS_CODES_DESCRIPTION.key)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Also update when an action or a poll changes the lock's codes."""
+        await super().async_added_to_hass()
+        self._shown_available = self.available
+        self.async_on_remove(
+            self.coordinator.async_add_access_codes_listener(
+                self.device_id, self.async_write_ha_state
+            )
+        )
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write on a change of the lock itself only when the availability changed."""
+        if self.available != self._shown_available:
+            self._shown_available = self.available
+            self.async_write_ha_state()
+
+    @property
+    @override
+    def native_value(self) -> int | None:
+        """How many codes the lock has."""
+        codes = self.coordinator.access_codes.get(self.device_id)
+        return None if codes is None else len(codes)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Each code without its PIN."""
+        codes = self.coordinator.access_codes.get(self.device_id) or ()
+        return {"access_codes": [_describe(access_code) for access_code in codes]}
+
+
+def _describe(access_code: AccessCode) -> dict[str, Any]:
+    """Describe an access code as the sensor shows it: everything but the PIN."""
+    return {
+        "access_code_id": access_code.access_code_id,
+        "name": access_code.name,
+        "type": access_code.type,
+        "status": access_code.status,
+        "starts_at": access_code.starts_at.isoformat() if access_code.starts_at else None,
+        "ends_at": access_code.ends_at.isoformat() if access_code.ends_at else None,
+        "waiting_for_pin": access_code.code is None,
+    }

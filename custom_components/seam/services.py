@@ -1,4 +1,4 @@
-"""Access code actions on Seam locks: create, list, update and delete.
+"""Access code actions on Seam locks: create, list, update, delete, delete expired.
 
 An action targets one or more locks and runs on all of them side by side. Every lock finishes;
 the response has each lock's result, keyed by entity id. If some locks fail, the action raises
@@ -51,6 +51,7 @@ SERVICE_CREATE_ACCESS_CODE = "create_access_code"
 SERVICE_LIST_ACCESS_CODES = "list_access_codes"
 SERVICE_UPDATE_ACCESS_CODE = "update_access_code"
 SERVICE_DELETE_ACCESS_CODE = "delete_access_code"
+SERVICE_DELETE_EXPIRED_ACCESS_CODES = "delete_expired_access_codes"
 
 ATTR_ACCESS_CODE_ID = "access_code_id"
 ATTR_CODE = "code"
@@ -69,6 +70,8 @@ RECOVERY_WINDOW = timedelta(minutes=1)
 # Codes in these states are active on the lock and count against its limit
 # (max_active_codes_supported); a future time-bound code ("unset") does not.
 ACTIVE_STATUSES = frozenset({"set", "setting"})
+# Seam is deleting a code in this state.
+STATUS_REMOVING = "removing"
 # Seam's device warning when the lock holds as many codes as it can.
 WARNING_MAX_CODES_REACHED = "max_access_codes_reached"
 
@@ -142,6 +145,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             {probatio.Required(ATTR_ACCESS_CODE_ID): cv.string},
             _async_delete_access_code,
             SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_DELETE_EXPIRED_ACCESS_CODES,
+            {},
+            _async_delete_expired_access_codes,
+            SupportsResponse.OPTIONAL,
         ),
     )
     for name, schema, func, supports_response in actions:
@@ -255,6 +264,7 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
         access_code = await _async_wait_for_code(target, access_code)
     if access_code.code is None:
         target.coordinator.async_watch_access_code(target.entity_id, access_code)
+    target.coordinator.async_set_access_codes(target.device_id, [*existing, access_code])
     return {
         **_code_response(access_code),
         "recovered": recovered,
@@ -265,6 +275,7 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
 async def _async_list_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
     """Return the lock's access codes."""
     codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
+    target.coordinator.async_set_access_codes(target.device_id, codes)
     return {"access_codes": [_code_response(access_code) for access_code in codes]}
 
 
@@ -297,6 +308,13 @@ async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
         ),
         current.access_code_id,
     )
+    # What Seam confirmed, for the lock's access codes sensor.
+    updated = replace(current, name=name or current.name)
+    if ongoing:
+        updated = replace(updated, type="ongoing", starts_at=None, ends_at=None)
+    elif starts_at is not None:
+        updated = replace(updated, type="time_bound", starts_at=starts_at, ends_at=ends_at)
+    target.coordinator.async_access_code_updated(updated)
     if ongoing and current.code is None:
         target.coordinator.async_watch_access_code(
             target.entity_id, replace(current, starts_at=None, ends_at=None)
@@ -312,6 +330,56 @@ async def _async_delete_access_code(target: _Target, call: ServiceCall) -> None:
         current.access_code_id,
     )
     target.coordinator.pending_codes.pop(current.access_code_id, None)
+    target.coordinator.async_access_code_removed(target.device_id, current.access_code_id)
+
+
+async def _async_delete_expired_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
+    """Delete the lock's time-bound codes whose end has passed; answer what was deleted.
+
+    Codes Seam is already removing are left alone. Every expired code is tried; if any
+    deletion fails, the action fails after the others were deleted, naming Seam's reason.
+    """
+    client = target.coordinator.client
+    codes = await target.call(client.list_access_codes(target.device_id))
+    now = dt_util.utcnow()
+    expired = [
+        access_code
+        for access_code in codes
+        if access_code.type == "time_bound"
+        and access_code.ends_at is not None
+        and access_code.ends_at <= now
+        and access_code.status != STATUS_REMOVING
+    ]
+    results = await asyncio.gather(
+        *(client.delete_access_code(access_code.access_code_id) for access_code in expired),
+        return_exceptions=True,
+    )
+    failures = [
+        (access_code, result)
+        for access_code, result in zip(expired, results, strict=True)
+        if isinstance(result, BaseException)
+    ]
+    failed_ids = {access_code.access_code_id for access_code, _ in failures}
+    deleted = [code for code in expired if code.access_code_id not in failed_ids]
+    deleted_ids = {access_code.access_code_id for access_code in deleted}
+    target.coordinator.async_set_access_codes(
+        target.device_id, [code for code in codes if code.access_code_id not in deleted_ids]
+    )
+    if failures:
+        access_code, err = failures[0]
+        raise failed(
+            "delete_expired_failed",
+            name=access_code.name,
+            lock=target.lock,
+            deleted=str(len(deleted)),
+            error=str(err),
+        ) from err
+    return {
+        "deleted": [
+            {key: value for key, value in _code_response(access_code).items() if key != "code"}
+            for access_code in deleted
+        ]
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,6 +466,7 @@ async def _async_online_device(target: _Target) -> Device:
 async def _async_code_on_lock(target: _Target, access_code_id: str) -> AccessCode:
     """Return the lock's code with that id, or raise a validation error."""
     codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
+    target.coordinator.async_set_access_codes(target.device_id, codes)
     for access_code in codes:
         if access_code.access_code_id == access_code_id:
             return access_code

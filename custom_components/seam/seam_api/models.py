@@ -78,6 +78,7 @@ def _require_id(data: Any, key: str, model: str) -> str:
 
 # Seam's OpenAPI spec: the capabilities_supported value of a lock, and the lock device types.
 CAPABILITY_LOCK = "lock"
+CAPABILITY_ACCESS_CODE = "access_code"
 LOCK_DEVICE_TYPES = frozenset(
     {
         "akiles_lock",
@@ -209,6 +210,16 @@ class Device:
         if self.capabilities_supported:
             return CAPABILITY_LOCK in self.capabilities_supported
         return self.device_type in LOCK_DEVICE_TYPES
+
+    @property
+    def supports_access_codes(self) -> bool:
+        """Whether the device has PIN access codes (``capabilities_supported``: ``access_code``).
+
+        A device without that list counts by ``can_program_online_access_codes``.
+        """
+        if self.capabilities_supported:
+            return CAPABILITY_ACCESS_CODE in self.capabilities_supported
+        return self.can_program_online_access_codes
 
     @property
     def is_salto(self) -> bool:

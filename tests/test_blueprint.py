@@ -1,0 +1,343 @@
+"""The guest-code blueprint, loaded through Home Assistant's blueprint integration and run
+against the sandbox: a booking in a calendar gets a code ahead of check-in, its PIN is sent,
+changes move the code, and the code is deleted after check-out or when the booking is cancelled.
+"""
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+import logging
+from pathlib import Path
+import shutil
+from typing import Any, override
+
+from freezegun import freeze_time
+from freezegun.api import TickingDateTimeFactory
+from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockPlatform,
+    async_fire_time_changed,
+    async_mock_service,
+    mock_platform,
+)
+
+from custom_components.seam.const import DOMAIN
+from tests.sandbox import Sandbox
+
+BLUEPRINT = Path(__file__).parent.parent / "blueprints" / "automation" / "seam"
+BLUEPRINT_PATH = "seam/guest_code_from_calendar.yaml"
+AUGUST = "august_device_1"  # chooses the PIN at once
+SALTO = "salto_lock_front_door"  # Salto assigns the PIN of a future code at its start
+SCHLAGE = "schlage_device_id"
+MESSAGE = "{{ guest }}: {{ pin }} opens {{ lock_name }} from {{ valid_from }} to {{ valid_until }}"
+
+type Codes = Callable[[str], Any]
+
+
+class BookingCalendar(CalendarEntity):
+    """A calendar whose events the test edits, like a booking site's export."""
+
+    _attr_name = "Bookings"
+
+    def __init__(self) -> None:
+        """Start without bookings."""
+        self.bookings: list[CalendarEvent] = []
+
+    @property
+    @override
+    def event(self) -> CalendarEvent | None:
+        """No current event is needed by the blueprint."""
+        return None
+
+    @override
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """The bookings overlapping the window."""
+        return [
+            booking
+            for booking in self.bookings
+            if booking.start_datetime_local < end_date and booking.end_datetime_local > start_date
+        ]
+
+
+@pytest.fixture
+async def calendar(hass: HomeAssistant) -> BookingCalendar:
+    """calendar.bookings, set up through the calendar integration."""
+    entity = BookingCalendar()
+
+    async def _setup_platform(
+        hass: HomeAssistant, config: Any, add_entities: AddEntitiesCallback, info: Any = None
+    ) -> None:
+        add_entities([entity])
+
+    mock_platform(hass, "test.calendar", MockPlatform(async_setup_platform=_setup_platform))
+    assert await async_setup_component(hass, "calendar", {"calendar": {"platform": "test"}})
+    await hass.async_block_till_done()
+    return entity
+
+
+@pytest.fixture
+def clock() -> Iterator[TickingDateTimeFactory]:
+    """A clock the test moves, that keeps running in between (the actions wait in real time)."""
+    with freeze_time("2030-01-01 00:00:00", tick=True) as frozen:
+        yield frozen
+
+
+@pytest.fixture
+def lock_ids(hass: HomeAssistant, init_integration: MockConfigEntry) -> dict[str, str]:
+    """Entity ids of the sandbox's August and Schlage locks."""
+    registry = er.async_get(hass)
+    ids = {}
+    for device_id in (AUGUST, SCHLAGE, SALTO):
+        entity_id = registry.async_get_entity_id("lock", DOMAIN, f"{device_id}-lock")
+        assert entity_id is not None
+        ids[device_id] = entity_id
+    return ids
+
+
+async def _setup_blueprint(
+    hass: HomeAssistant, tmp_path: Path, locks: list[str], **inputs: Any
+) -> list[ServiceCall]:
+    """Install the repository's blueprint in a config folder and add an automation from it."""
+    shutil.copytree(BLUEPRINT, tmp_path / "blueprints" / "automation" / "seam")
+    hass.config.config_dir = str(tmp_path)
+    sent = async_mock_service(hass, "notify", "guest")
+    config = {
+        "alias": "Guest codes",
+        "use_blueprint": {
+            "path": BLUEPRINT_PATH,
+            "input": {
+                "calendar": "calendar.bookings",
+                "locks": locks,
+                "deliver": [{"action": "notify.guest", "data": {"message": MESSAGE}}],
+                **inputs,
+            },
+        },
+    }
+    assert await async_setup_component(hass, "automation", {"automation": [config]})
+    await hass.async_block_till_done()
+    assert hass.states.get("automation.guest_codes") is not None
+    return sent
+
+
+async def _at(hass: HomeAssistant, clock: TickingDateTimeFactory, when: str) -> None:
+    """Move the clock to a local time; the automation's 15-minute trigger runs."""
+    moment = dt_util.parse_datetime(when)
+    assert moment is not None
+    clock.move_to(dt_util.as_utc(moment.replace(tzinfo=dt_util.get_default_time_zone())))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _codes(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "list_access_codes",
+        {ATTR_ENTITY_ID: entity_id},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    result: dict[str, Any] = dict(response)
+    codes: list[dict[str, Any]] = result[entity_id]["access_codes"]
+    return codes
+
+
+def _local(iso: str) -> str:
+    parsed = dt_util.parse_datetime(iso)
+    assert parsed is not None
+    return dt_util.as_local(parsed).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])  # the automation's time triggers
+async def test_booking_gets_a_code_ahead_then_moved_then_deleted(
+    hass: HomeAssistant,
+    *,
+    sandbox: Sandbox,
+    clock: TickingDateTimeFactory,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    lock_ids: dict[str, str],
+) -> None:
+    """An all-day booking: a code on each lock a day ahead, its PIN sent; moved; gone after.
+
+    The check-out is moved a day later: the codes follow and keep their PINs.
+    """
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    await _at(hass, clock, "2030-12-22 23:55:00")
+    august, schlage = lock_ids[AUGUST], lock_ids[SCHLAGE]
+    sent = await _setup_blueprint(hass, tmp_path, [august, schlage])
+    calendar.bookings.append(
+        CalendarEvent(start=date(2030, 12, 24), end=date(2030, 12, 27), summary="Alex")
+    )
+
+    await _at(hass, clock, "2030-12-23 14:45:00")  # check-in 24 Dec 15:00 is > 24 h away
+    assert await _codes(hass, august) == []
+    assert sent == []
+
+    await _at(hass, clock, "2030-12-23 15:00:00")
+    codes = {lock: await _codes(hass, lock) for lock in (august, schlage)}
+    for [code] in codes.values():
+        assert code["name"].endswith("] Guest Alex"), code["name"]
+        assert code["name"].startswith("[")
+        assert _local(code["starts_at"]) == "2030-12-24 15:00"
+        assert _local(code["ends_at"]) == "2030-12-27 11:00"
+    assert sorted(call.data["message"] for call in sent) == sorted(
+        f"Guest Alex: {codes[lock][0]['code']} opens {hass.states.get(lock).name} "  # type: ignore[union-attr]
+        "from 2030-12-24 15:00 to 2030-12-27 11:00"
+        for lock in (august, schlage)
+    )
+
+    # Nothing changes in the next run: no second code, no second message.
+    await sandbox.reset_requests()
+    await _at(hass, clock, "2030-12-23 15:15:00")
+    assert [len(await _codes(hass, lock)) for lock in (august, schlage)] == [1, 1]
+    assert len(sent) == 2
+    assert "/access_codes/create" not in await sandbox.requests()
+
+    # The guest stays a night longer: the codes are moved, keep their PIN, no new message.
+    calendar.bookings[0] = CalendarEvent(
+        start=date(2030, 12, 24), end=date(2030, 12, 28), summary="Alex"
+    )
+    await _at(hass, clock, "2030-12-23 15:30:00")
+    for lock in (august, schlage):
+        [code] = await _codes(hass, lock)
+        assert _local(code["ends_at"]) == "2030-12-28 11:00"
+        assert code["code"] == codes[lock][0]["code"]
+    assert len(sent) == 2
+
+    # Still listed during the stay, deleted in the first run after check-out.
+    await _at(hass, clock, "2030-12-28 10:45:00")
+    assert [len(await _codes(hass, lock)) for lock in (august, schlage)] == [1, 1]
+    await _at(hass, clock, "2030-12-28 11:15:00")
+    assert [await _codes(hass, lock) for lock in (august, schlage)] == [[], []]
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_cancelled_and_rebooked(
+    hass: HomeAssistant,
+    *,
+    sandbox: Sandbox,
+    clock: TickingDateTimeFactory,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    lock_ids: dict[str, str],
+) -> None:
+    """A cancelled booking's code is deleted; a booking moved to another day gets a new code.
+
+    Codes that are not the blueprint's stay untouched.
+    """
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    await _at(hass, clock, "2030-06-01 08:55:00")
+    august = lock_ids[AUGUST]
+    sent = await _setup_blueprint(
+        hass, tmp_path, [august], lead_time={"hours": 2}, name_template="{{ booking.summary }}!"
+    )
+    await hass.services.async_call(
+        DOMAIN,
+        "create_access_code",
+        {ATTR_ENTITY_ID: august, "name": "Cleaner", "code": "1234"},
+        blocking=True,
+        return_response=True,
+    )
+    start = datetime(2030, 6, 1, 10, 30, tzinfo=dt_util.get_default_time_zone())
+    calendar.bookings.append(
+        CalendarEvent(start=start, end=start + timedelta(hours=20), summary="Sam")
+    )
+
+    await _at(hass, clock, "2030-06-01 09:00:00")
+    [cleaner, sam] = sorted(await _codes(hass, august), key=lambda code: code["name"])
+    assert sam["name"].endswith("] Sam!")
+    assert _local(sam["starts_at"]) == "2030-06-01 10:30"
+    assert [call.data["message"] for call in sent] == [
+        f"Sam!: {sam['code']} opens {hass.states.get(august).name} "  # type: ignore[union-attr]
+        "from 2030-06-01 10:30 to 2030-06-02 06:30"
+    ]
+
+    # Moved to the next day: the old code goes, the new one comes when it is due.
+    calendar.bookings[0] = CalendarEvent(
+        start=start + timedelta(days=1), end=start + timedelta(days=1, hours=20), summary="Sam"
+    )
+    await _at(hass, clock, "2030-06-01 09:15:00")
+    assert [code["name"] for code in await _codes(hass, august)] == ["Cleaner"]
+    await _at(hass, clock, "2030-06-02 09:00:00")
+    [cleaner, moved] = sorted(await _codes(hass, august), key=lambda code: code["name"])
+    assert moved["name"] == sam["name"].replace(sam["name"][6:14], moved["name"][6:14])
+    assert moved["name"] != sam["name"]
+    assert len(sent) == 2
+
+    # Cancelled: its code is deleted, the cleaner's stays.
+    calendar.bookings.clear()
+    await _at(hass, clock, "2030-06-02 09:15:00")
+    assert [code["name"] for code in await _codes(hass, august)] == ["Cleaner"]
+    assert cleaner["name"] == "Cleaner"
+
+
+async def _at_with_sandbox(
+    hass: HomeAssistant, clock: TickingDateTimeFactory, sandbox: Sandbox, when: str
+) -> None:
+    """Move the sandbox's clock (it only goes forward) to that local time first, then ours."""
+    moment = dt_util.parse_datetime(when)
+    assert moment is not None
+    target = dt_util.as_utc(moment.replace(tzinfo=dt_util.get_default_time_zone()))
+    sandbox_now = dt_util.parse_datetime(await sandbox.advance_clock(0))
+    assert sandbox_now is not None
+    ahead = (target - sandbox_now).total_seconds()
+    assert ahead > 0, "the sandbox clock is ahead of the test's"
+    await sandbox.advance_clock(ahead)
+    await _at(hass, clock, when)
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_salto_pin_sent_at_check_in(
+    hass: HomeAssistant,
+    *,
+    sandbox: Sandbox,
+    clock: TickingDateTimeFactory,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    lock_ids: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Salto KS: the code is made a day ahead without a PIN; the PIN is sent at check-in.
+
+    The PIN is in no log line, at debug level, of the integration or the automation.
+    """
+    caplog.set_level(logging.DEBUG)
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-22 23:55:00")
+    salto = lock_ids[SALTO]
+    sent = await _setup_blueprint(hass, tmp_path, [salto])
+    calendar.bookings.append(
+        CalendarEvent(start=date(2030, 12, 24), end=date(2030, 12, 27), summary="Kim")
+    )
+
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-23 15:00:00")
+    [code] = await _codes(hass, salto)
+    assert code["code"] is None
+    assert code["is_waiting_for_code_assignment"] is True
+    assert sent == []
+
+    # Check-in: Salto assigns the PIN, the next poll sees it, the automation sends it.
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-24 15:00:30")
+    [code] = await _codes(hass, salto)
+    assert code["code"] is not None
+    assert [call.data["message"] for call in sent] == [
+        f"Guest Kim: {code['code']} opens {hass.states.get(salto).name} "  # type: ignore[union-attr]
+        "from 2030-12-24 15:00 to 2030-12-27 11:00"
+    ]
+
+    # After check-out the code is gone (Salto removes it at its end, the automation deletes it).
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-27 11:15:00")
+    assert await _codes(hass, salto) == []
+    assert len(sent) == 1
+    assert "Running automation actions" in caplog.text
+    assert code["code"] not in caplog.text
