@@ -241,3 +241,24 @@ async def test_access_code_names_cached_and_unmanaged(
     requests = await sandbox.requests()
     assert requests["/access_codes/get"] == 1
     assert requests["/access_codes/unmanaged/get"] == 1
+
+
+async def test_access_code_name_lookup_failure_is_not_cached(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """If Seam cannot be asked for a code's name, the next event of that code asks again."""
+    coordinator = init_integration.runtime_data
+    device_id = sandbox_state["normal_device_id"]
+    managed = await coordinator.client.create_access_code(device_id, "Cleaner")
+    states = async_capture_events(hass, EVENT_STATE_CHANGED)
+    await sandbox.fault("/access_codes/get", "outage", count=1)
+    for _ in range(2):
+        await sandbox.add_event(
+            device_id, "lock.unlocked", method="keycode", access_code_id=managed.access_code_id
+        )
+        await async_refresh(hass, init_integration)
+
+    assert [name for _, _, name in _fired(states, FRONT_DOOR_ACTIVITY)] == [None, "Cleaner"]

@@ -1317,6 +1317,21 @@ async def test_list_events_stops_at_what_it_read_completely(
     assert first + [e.event_id for e in rest.events if e.event_id not in first] == added
 
 
+async def test_list_events_full_answer_at_one_instant(
+    client: SeamClient, sandbox: Sandbox, ids: dict[str, Any]
+) -> None:
+    """More events at one instant than one answer holds cannot be split: what came is kept."""
+    at = datetime.now(UTC).isoformat()
+    for _ in range(3):
+        await sandbox.add_event(
+            ids["normal_device_id"], "lock.locked", method="manual", created_at=at, occurred_at=at
+        )
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    read = await client.list_events(since, event_types=["lock.locked"], limit=2)
+    assert len(read.events) == 2
+    assert read.complete_until == read.events[-1].created_at
+
+
 async def test_outage_is_connection_error(
     client: SeamClient, sandbox: Sandbox, ids: dict[str, Any]
 ) -> None:
