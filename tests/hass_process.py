@@ -228,6 +228,25 @@ class HassProcess:
         return await wait_for("the config flow to create the entry", finished)
 
 
+def skip_onboarding_location_step(config_dir: Path) -> None:
+    """Before the first start, mark onboarding's location step ("core_config") as done.
+
+    Finishing that step sets up Met.no, Radio Browser, Shopping list and Google Translate, which
+    fail in scripts/develop's Home Assistant (it runs with --skip-pip, so their packages are
+    missing) and show as "Failed to set up". scripts/develop then finishes the other steps itself
+    (see scripts/onboard_dev.py): with a step done, the frontend's welcome page would get a 401.
+    """
+    path = config_dir / ".storage" / "onboarding"
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"done": ["core_config"]}
+    path.write_text(
+        json.dumps({"version": 4, "minor_version": 1, "key": "onboarding", "data": data})
+    )
+
+
 if __name__ == "__main__":
     # scripts/develop: python -m tests.hass_process <config dir> <port>
     write_http_config(Path(sys.argv[1]), int(sys.argv[2]))
+    skip_onboarding_location_step(Path(sys.argv[1]))

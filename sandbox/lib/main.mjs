@@ -17,6 +17,7 @@ import {
   sendError,
   sleep,
 } from "./http.mjs"
+import { persistSandbox } from "./persist.mjs"
 import { createWorld, disposeWorld, newToken } from "./state.mjs"
 
 const HOST = "127.0.0.1"
@@ -36,6 +37,8 @@ Options:
   --exit-with-parent   exit when the parent process goes away
   --contract-log FILE  check every API exchange against Seam's OpenAPI spec and
                        append the results to FILE (also $SEAM_SANDBOX_CONTRACT_LOG)
+  --state-file PATH    keep the sandbox's state in PATH: restored at start,
+                       saved after every change (default: start clean)
 `
 
 const parseArgs = (argv) => {
@@ -43,6 +46,7 @@ const parseArgs = (argv) => {
     port: undefined,
     exitWithParent: false,
     contractLog: process.env.SEAM_SANDBOX_CONTRACT_LOG,
+    stateFile: undefined,
   }
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]
@@ -55,6 +59,8 @@ const parseArgs = (argv) => {
       options.port = arg.slice("--port=".length)
     } else if (arg === "--contract-log") {
       options.contractLog = argv[++i]
+    } else if (arg === "--state-file") {
+      options.stateFile = argv[++i]
     } else if (arg === "--exit-with-parent") {
       options.exitWithParent = true
     } else {
@@ -261,6 +267,7 @@ export const main = async (argv) => {
   sandbox.port = server.address().port
   sandbox.baseUrl = `http://${HOST}:${sandbox.port}`
   await sandbox.reset()
+  if (options.stateFile) persistSandbox(sandbox, options.stateFile, log)
 
   let stopping = false
   const stop = (signal) => {

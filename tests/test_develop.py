@@ -1,0 +1,298 @@
+"""scripts/develop as a user runs it: in a terminal, restarted from Home Assistant, ended by Ctrl-C.
+
+The script runs in a pseudo-terminal (its controlling terminal, so Ctrl-C is the terminal's SIGINT
+to the foreground process group), with free ports and a temporary config folder.
+"""
+
+from collections.abc import Iterator
+import contextlib
+import json
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+import urllib.request
+
+import aiohttp
+import pytest
+
+from tests.hass_process import ROOT, HassProcess, free_port, wait_for
+
+pytestmark = pytest.mark.timeout(300)
+
+BANNER_END = "Ctrl-C stops Home Assistant and the sandbox.\n" + "=" * 80 + "\n"
+SANDBOX_KEY = "seam_apikey1_token"
+LOCK = "salto_lock_front_door"
+
+# Make the pseudo-terminal the controlling terminal of the new session, then become scripts/develop.
+TAKE_TERMINAL = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def session_processes(session: int) -> dict[int, str]:
+    """The live (not zombie) processes of a session: PID -> command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == session and fields[0] != "Z":
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+                found[int(entry.name)] = cmdline.decode(errors="replace")
+    return found
+
+
+class Develop:
+    """One run of scripts/develop in a pseudo-terminal; the screen is read continuously."""
+
+    def __init__(self, config_dir: Path, hass_port: int, sandbox_port: int, *args: str) -> None:
+        """Start the script (its own session, the pty as controlling terminal)."""
+        self.hass_port = hass_port
+        self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        master, slave = os.openpty()
+        self.master = master
+        env = {
+            **os.environ,
+            "SEAM_DEV_CONFIG_DIR": str(config_dir),
+            "SEAM_SANDBOX_PORT": str(sandbox_port),
+            "HASS_PORT": str(hass_port),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", TAKE_TERMINAL, str(ROOT / "scripts" / "develop"), *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+            env=env,
+        )
+        os.close(slave)
+        self._screen = bytearray()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(OSError):  # EIO once every writer of the terminal is gone
+            while chunk := os.read(self.master, 65536):
+                self._screen += chunk
+
+    @property
+    def screen(self) -> str:
+        """Everything written to the terminal so far."""
+        return bytes(self._screen).decode(errors="replace").replace("\r\n", "\n")
+
+    async def wait_for_screen(self, text: str, count: int = 1, seconds: float = 150) -> None:
+        """Wait until `text` has been printed `count` times."""
+
+        async def printed() -> bool:
+            assert self.process.poll() is None, f"scripts/develop exited:\n{self.screen}"
+            return self.screen.count(text) >= count
+
+        try:
+            await wait_for(f"{text!r} #{count}", printed, seconds)
+        except AssertionError as err:
+            raise AssertionError(f"{err}\n{self.screen[-4000:]}") from None
+
+    async def wait_for_banner(self, count: int = 1) -> None:
+        """Wait until the banner has been printed `count` times."""
+        await self.wait_for_screen(BANNER_END, count)
+
+    def processes(self) -> dict[int, str]:
+        """The script and everything it started (they stay in its session)."""
+        return session_processes(self.process.pid)
+
+    def pid_of(self, marker: str) -> int:
+        """The PID of the one process whose command line contains `marker`."""
+        [pid] = [pid for pid, cmd in self.processes().items() if marker in cmd]
+        return pid
+
+    def ctrl_c(self) -> float:
+        """Type Ctrl-C; return how long until every process of the session is gone."""
+        start = time.monotonic()
+        os.write(self.master, b"\x03")
+        while time.monotonic() - start < 15:
+            self.process.poll()
+            if not self.processes():
+                return time.monotonic() - start
+            time.sleep(0.1)
+        raise AssertionError(f"still running after Ctrl-C: {self.processes()}\n{self.screen}")
+
+    def close(self) -> None:
+        """Kill whatever is left, by PID, and close the terminal."""
+        for pid in self.processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(10)
+        self._reader.join(5)
+        os.close(self.master)
+
+    def seam(self, path: str, payload: dict[str, Any]) -> Any:
+        """Call the sandbox's Seam API with its key."""
+        request = urllib.request.Request(  # noqa: S310 - loopback sandbox
+            self.sandbox_url + path,
+            data=json.dumps(payload).encode(),
+            headers={"Authorization": f"Bearer {SANDBOX_KEY}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.load(response)
+
+    def code_names(self) -> dict[str, str]:
+        """The access codes on the front door lock: name -> status."""
+        codes = self.seam("/access_codes/list", {"device_id": LOCK})["access_codes"]
+        return {code["name"]: code["status"] for code in codes}
+
+
+async def log_in(
+    hass: HassProcess, http: aiohttp.ClientSession, username: str, password: str
+) -> None:
+    """Log in through Home Assistant's login flow, as the login page does; keep the token."""
+    async with http.post(
+        f"{hass.url}/auth/login_flow",
+        json={
+            "client_id": hass.client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": hass.client_id,
+        },
+    ) as resp:
+        flow = await resp.json()
+    async with http.post(
+        f"{hass.url}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": hass.client_id, "username": username, "password": password},
+    ) as resp:
+        result = await resp.json()
+        assert result["type"] == "create_entry", result
+    async with http.post(
+        f"{hass.url}/auth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": result["result"],
+            "client_id": hass.client_id,
+        },
+    ) as resp:
+        hass.token = (await resp.json())["access_token"]
+
+
+@pytest.fixture
+def run_develop(tmp_path: Path, socket_enabled: None) -> Iterator[Any]:
+    """Start scripts/develop runs on free ports in one temporary config folder; clean up by PID."""
+    runs: list[Develop] = []
+    hass_port, sandbox_port = free_port(), free_port()
+
+    def start(*args: str) -> Develop:
+        run = Develop(tmp_path / "config", hass_port, sandbox_port, *args)
+        runs.append(run)
+        return run
+
+    try:
+        yield start
+    finally:
+        for run in runs:
+            run.close()
+
+
+async def test_develop_starts_quietly_restarts_in_place_and_stops_on_ctrl_c(
+    run_develop: Any, tmp_path: Path
+) -> None:
+    """Banner last and no error before it; a restart keeps port and sandbox; Ctrl-C ends all."""
+    develop: Develop = run_develop()
+    await develop.wait_for_banner()
+    before_banner = develop.screen.split(BANNER_END)[0]
+    assert "ERROR" not in before_banner, before_banner
+    assert "Traceback" not in before_banner, before_banner
+    assert f"Home Assistant: http://127.0.0.1:{develop.hass_port} " in develop.screen
+    assert develop.screen.endswith(BANNER_END), "the banner is the last thing on the screen"
+    assert f"Home Assistant: http://127.0.0.1:{develop.hass_port}   (log in as dev / seam-dev)" in (
+        develop.screen
+    )
+    hass = HassProcess(tmp_path / "config", develop.hass_port, develop.process)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        # Onboarding is finished, without its location step (which sets up integrations that fail
+        # here): the browser shows the login page, where the printed account works.
+        async with http.get(f"{hass.url}/api/onboarding") as resp:
+            assert all(step["done"] for step in await resp.json())
+        await log_in(hass, http, "dev", "seam-dev")
+        entries = await hass.api(http, "GET", "/api/config/config_entries/entry")
+        assert {entry["domain"] for entry in entries} <= {"analytics", "backup"}
+        config = await hass.api(http, "GET", "/api/config")
+        assert {"history", "logbook"} <= set(config["components"])
+        assert not {"met", "radio_browser", "google_translate"} & set(config["components"])
+
+        # An access code in the sandbox, then a restart asked of Home Assistant.
+        develop.seam("/access_codes/create", {"device_id": LOCK, "name": "Kept code"})
+        sandbox_pid = develop.pid_of("sandbox/server.mjs")
+        hass_pid = develop.pid_of("--skip-pip")
+        await hass.api(http, "POST", "/api/services/homeassistant/restart", {})
+        await develop.wait_for_banner(count=2)
+        restart = develop.screen.split("Home Assistant asked for a restart")[1]
+        assert "ERROR" not in restart, restart
+        assert "Traceback" not in restart, restart
+        assert "(log in as dev / seam-dev)" in restart
+
+        config = await hass.api(http, "GET", "/api/config")  # same port, same owner token
+        assert config["state"] == "RUNNING"
+    assert develop.pid_of("--skip-pip") != hass_pid
+    assert develop.pid_of("sandbox/server.mjs") == sandbox_pid
+    assert develop.code_names() == {"Kept code": "set"}
+    assert LOCK in {d["device_id"] for d in develop.seam("/devices/list", {})["devices"]}
+
+    assert develop.ctrl_c() < 10
+    assert "==> stopped" in develop.screen
+
+
+async def test_sandbox_state_survives_a_second_start_and_fresh_resets_it(
+    run_develop: Any,
+) -> None:
+    """Codes created in one run are there in the next; --fresh starts from the seed.
+
+    Each run is stopped while Home Assistant is still starting: that stops both too.
+    """
+    sandbox_started = "==> starting Home Assistant on"
+    first: Develop = run_develop()
+    await first.wait_for_screen(sandbox_started)
+    first.seam("/access_codes/create", {"device_id": LOCK, "name": "Kept code"})
+
+    async def assigned() -> bool:
+        return first.code_names() == {"Kept code": "set"}
+
+    await wait_for("the code to be set", assigned, 10)
+    assert first.ctrl_c() < 10
+
+    second: Develop = run_develop()
+    await second.wait_for_screen(sandbox_started)
+    assert second.code_names() == {"Kept code": "set"}
+    assert second.ctrl_c() < 10
+
+    fresh: Develop = run_develop("--fresh")
+    await fresh.wait_for_screen(sandbox_started)
+    assert "==> --fresh: the sandbox starts from its seed" in fresh.screen
+    assert fresh.code_names() == {}
+    assert fresh.ctrl_c() < 10
+
+
+def test_a_port_in_use_is_refused_with_a_clear_message(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """--port N on a taken port: scripts/develop says so and starts nothing."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(ROOT / "scripts" / "develop"), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "SEAM_DEV_CONFIG_DIR": str(tmp_path / "config")},
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is in use: choose another with --port N" in result.stderr
+    assert "starting" not in result.stdout
