@@ -333,10 +333,11 @@ class Sandbox:
         *,
         session: aiohttp.ClientSession | None = None,
         **extra: Any,
-    ) -> None:
-        """Create ``count`` events 1 ms apart (the last now); method ``f"{method}_{i}"``."""
+    ) -> list[str]:
+        """Create ``count`` events 1 ms apart (the last now); return their ids, oldest first."""
         payload = {"event_type": event_type, "device_id": device_id, "count": count, **extra}
-        await self.control("events/add", payload, session=session)
+        result = await self.control("events/add", payload, session=session)
+        return [str(event_id) for event_id in result["event_ids"]]
 
     async def set_config(
         self, *, session: aiohttp.ClientSession | None = None, **config: float | bool | str

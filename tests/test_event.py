@@ -77,7 +77,10 @@ async def test_activity_fires_events(
     await sandbox.add_event(device_id, "lock.locked", method="manual")
     # Not lock activity, or not a lock: ignored.
     await sandbox.add_event(
-        device_id, "access_code.set_on_device", access_code_id=access_code.access_code_id
+        device_id,
+        "access_code.set_on_device",
+        access_code_id=access_code.access_code_id,
+        code="482913",  # the spec's event carries the code
     )
     await sandbox.add_event("ecobee_device_1", "lock.unlocked", method="manual")
     await sandbox.reset_requests()
@@ -184,24 +187,22 @@ async def test_activity_complete_past_the_limit(
     await sandbox.set_config(events_order=order)
     device_id = sandbox_state["normal_device_id"]
     states = async_capture_events(hass, EVENT_STATE_CHANGED)
-    await sandbox.add_events(device_id, "lock.locked", 1200, method="m")
+    # Alternating methods: a lost, repeated or reordered event changes the fired sequence.
+    for method in ("manual", "keycode", "card"):
+        await sandbox.add_events(device_id, "lock.locked", 400, method=method)
     await sandbox.reset_requests()
 
     await async_refresh(hass, init_integration)
 
     fired = [method for _, method, _ in _fired(states, FRONT_DOOR_ACTIVITY)]
-    assert fired == [f"m_{index}" for index in range(1200)]
+    assert fired == ["manual"] * 400 + ["keycode"] * 400 + ["card"] * 400
     assert 3 <= (await sandbox.requests())["/events/list"] <= 8
 
     states.clear()
-    await sandbox.add_events(device_id, "lock.unlocked", 3, method="n")
+    await sandbox.add_events(device_id, "lock.unlocked", 3, method="remote")
     await async_refresh(hass, init_integration)
     await async_refresh(hass, init_integration)
-    assert [method for _, method, _ in _fired(states, FRONT_DOOR_ACTIVITY)] == [
-        "n_0",
-        "n_1",
-        "n_2",
-    ]
+    assert _fired(states, FRONT_DOOR_ACTIVITY) == [("unlocked", "remote", None)] * 3
 
 
 async def test_access_code_names_cached_and_unmanaged(
@@ -240,3 +241,24 @@ async def test_access_code_names_cached_and_unmanaged(
     requests = await sandbox.requests()
     assert requests["/access_codes/get"] == 1
     assert requests["/access_codes/unmanaged/get"] == 1
+
+
+async def test_access_code_name_lookup_failure_is_not_cached(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """If Seam cannot be asked for a code's name, the next event of that code asks again."""
+    coordinator = init_integration.runtime_data
+    device_id = sandbox_state["normal_device_id"]
+    managed = await coordinator.client.create_access_code(device_id, "Cleaner")
+    states = async_capture_events(hass, EVENT_STATE_CHANGED)
+    await sandbox.fault("/access_codes/get", "outage", count=1)
+    for _ in range(2):
+        await sandbox.add_event(
+            device_id, "lock.unlocked", method="keycode", access_code_id=managed.access_code_id
+        )
+        await async_refresh(hass, init_integration)
+
+    assert [name for _, _, name in _fired(states, FRONT_DOOR_ACTIVITY)] == [None, "Cleaner"]

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 import json
 import logging
@@ -31,7 +32,7 @@ from custom_components.seam.seam_api import (
     SeamInvalidInputError,
     SeamIssue,
 )
-from tests import setup_integration
+from tests import async_refresh, setup_integration
 from tests.sandbox import Sandbox
 
 WRITE_ROUTES = ("/access_codes/create", "/access_codes/update", "/access_codes/delete")
@@ -1202,6 +1203,53 @@ async def test_update_waits_and_reports(
     [code] = await _codes(hass, entity_id)
     assert code["name"] == "Kept"
     assert code["type"] == "ongoing"
+
+
+async def test_pending_code_read_again_dropped_when_gone_or_over(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, init_integration: MockConfigEntry
+) -> None:
+    """A waiting code whose read fails is read again; one deleted or over is dropped."""
+    coordinator = init_integration.runtime_data
+    entity_id = lock_id(SALTO)
+    ready: list[dict[str, Any]] = []
+    hass.bus.async_listen("seam_access_code_ready", lambda event: ready.append(event.data))
+    first = await _call(
+        hass, "create_access_code", entity_id, name="First", starts_at=FUTURE, ends_at=LATER
+    )
+    assert first is not None
+    first_id = first[entity_id]["access_code_id"]
+
+    await sandbox.fault("/access_codes/get", "outage", count=1)
+    await sandbox.advance_clock(
+        (dt_util.parse_datetime(FUTURE) - dt_util.utcnow()).total_seconds() + 1  # type: ignore[operator]
+    )
+    await async_refresh(hass, init_integration)
+    assert ready == []
+    await async_refresh(hass, init_integration)
+    assert [data["access_code_id"] for data in ready] == [first_id]
+
+    # A waiting code deleted at Seam meanwhile: read once (not found), then forgotten.
+    second = await coordinator.client.create_access_code(
+        SALTO,
+        "Second",
+        starts_at=dt_util.utcnow() + timedelta(days=9999),
+        ends_at=dt_util.utcnow() + timedelta(days=10000),
+    )
+    coordinator.async_watch_access_code(entity_id, second)
+    await coordinator.client.delete_access_code(second.access_code_id)
+    await sandbox.add_event(SALTO, "access_code.changed", access_code_id=second.access_code_id)
+    await async_refresh(hass, init_integration)
+    assert second.access_code_id not in coordinator.pending_codes
+
+    # A waiting code whose end has passed is forgotten without a request.
+    coordinator.async_watch_access_code(
+        entity_id, replace(second, ends_at=dt_util.utcnow() - timedelta(seconds=1))
+    )
+    await sandbox.reset_requests()
+    await async_refresh(hass, init_integration)
+    assert coordinator.pending_codes == {}
+    assert "/access_codes/get" not in await sandbox.requests()
+    assert len(ready) == 1
 
 
 async def test_update_time_bound_to_ongoing_salto(

@@ -129,7 +129,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._last_event_ids: set[str] = set()
         # Access code id -> its name (None: no name), looked up once.
         self._code_names: dict[str, str | None] = {}
-        # Access code id -> a code created by an action that waits for its PIN.
+        # Access code id -> a code created by an action that waits for its PIN; the pending codes
+        # Seam reported an event about that were not read successfully yet.
         self.pending_codes: dict[str, PendingCode] = {}
         # Device id -> the lock's access codes as last read (absent: not read yet).
         self.access_codes: dict[str, tuple[AccessCode, ...]] = {}
@@ -137,6 +138,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._codes_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         # The lock whose codes the previous poll read (one lock per poll, in turn).
         self._codes_read_last = ""
+        self._codes_with_news: set[str] = set()
         self._known_lock_ids: set[str] | None = None
         # Device id -> the update callbacks of its entities.
         self._lock_listeners: dict[str, list[CALLBACK_TYPE]] = {}
@@ -189,7 +191,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             for event in read.events
             if event.created_at is None or event.created_at >= self._events_since - EVENTS_OVERLAP
         }
-        codes_with_news: set[str] = set()
+        codes_with_news = self._codes_with_news
         for event in read.events:
             if event.event_id in last_ids:
                 continue
@@ -209,7 +211,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             )
             self.activity[event.device_id] = activity
             self.new_activity.setdefault(event.device_id, []).append(activity)
-        await self._async_check_pending_codes(codes_with_news)
+        await self._async_check_pending_codes()
 
     async def _async_access_code_name(self, event: Event) -> str | None:
         """Return the name of the access code an event reports, looked up once per code.
@@ -330,24 +332,28 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             ends_at=access_code.ends_at,
         )
 
-    async def _async_check_pending_codes(self, codes_with_news: set[str]) -> None:
+    async def _async_check_pending_codes(self) -> None:
         """Read the pending codes that may have their PIN now (see ``async_watch_access_code``)."""
         now = dt_util.utcnow()
+        self._codes_with_news &= self.pending_codes.keys()
         for access_code_id, pending in list(self.pending_codes.items()):
             if pending.ends_at is not None and pending.ends_at <= now:
                 del self.pending_codes[access_code_id]
                 continue
             started = pending.starts_at is None or pending.starts_at <= now
-            if access_code_id not in codes_with_news and not started:
+            if access_code_id not in self._codes_with_news and not started:
                 continue
             try:
                 access_code = await self.client.get_access_code(access_code_id)
             except SeamNotFoundError:
                 del self.pending_codes[access_code_id]
+                self._codes_with_news.discard(access_code_id)
                 continue
             except SeamError as err:
+                # Read again at the next poll.
                 _LOGGER.debug("Could not read access code %s: %s", access_code_id, err)
                 continue
+            self._codes_with_news.discard(access_code_id)
             self.async_access_code_updated(access_code)
 
     @callback

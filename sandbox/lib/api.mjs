@@ -175,9 +175,10 @@ export const applyCodeSchedules = (sandbox) => {
   }
 }
 
-const addCodeEvent = (db, code, device, event_type, nowMs) => {
+const addCodeEvent = (db, code, device, event_type, nowMs, extra = {}) => {
   const at = new Date(nowMs ?? Date.now()).toISOString()
   db.addEvent({
+    ...extra,
     event_type,
     workspace_id: code.workspace_id,
     device_id: code.device_id,
@@ -467,7 +468,11 @@ const assignSaltoCode = (sandbox, access_code_id) => {
   })
   const device = db.getState().devices.find((d) => d.device_id === code.device_id)
   // access_code.set_on_device: "An access code was set on a device" (spec, events).
-  if (active) addCodeEvent(db, code, device, "access_code.set_on_device")
+  // The spec's access_code.set_on_device event carries the code.
+  const assigned = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
+  if (active) {
+    addCodeEvent(db, code, device, "access_code.set_on_device", undefined, { code: assigned?.code })
+  }
 }
 
 const createAccessCode = (ctx) => {

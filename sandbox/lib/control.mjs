@@ -162,8 +162,7 @@ const removeDevice = (sandbox, payload) => {
 }
 
 /**
- * Add an event; with `count`, that many (1 ms apart, the last one now), each with
- * `${method}_${i}` as method when a method is given.
+ * Add an event; with `count`, that many (1 ms apart, the last one now or just after the latest).
  */
 const addEvent = (sandbox, payload) => {
   const world = sandbox.world
@@ -175,10 +174,15 @@ const addEvent = (sandbox, payload) => {
     throw badRequest(`"count" must be an integer between 1 and ${MAX_ADD_COUNT}`)
   }
   const device = device_id == null ? undefined : findDeviceOr404(world, device_id)
-  const base = Date.now()
+  // 1 ms apart, ending now, but after the latest event (so batches do not interleave).
+  const n = count ?? 1
+  const latest = world.db
+    .getState()
+    .events.reduce((max, e) => Math.max(max, Date.parse(e.created_at) || 0), 0)
+  const start = Math.max(Date.now() - (n - 1), latest + 1)
   const events = []
-  for (let i = 0; i < (count ?? 1); i += 1) {
-    const at = new Date(base - ((count ?? 1) - 1 - i)).toISOString()
+  for (let i = 0; i < n; i += 1) {
+    const at = new Date(start + i).toISOString()
     events.push(
       world.db.addEvent({
         workspace_id: device?.workspace_id ?? SANDBOX_WORKSPACE_ID,
@@ -188,12 +192,13 @@ const addEvent = (sandbox, payload) => {
         created_at: at,
         occurred_at: at,
         ...extra,
-        ...(count != null && typeof extra.method === "string" ? { method: `${extra.method}_${i}` } : {}),
         event_type,
       }),
     )
   }
-  return count == null ? { ok: true, event: events[0] } : { ok: true, count: events.length }
+  return count == null
+    ? { ok: true, event: events[0] }
+    : { ok: true, event_ids: events.map((e) => e.event_id) }
 }
 
 const setConfig = (sandbox, payload) => {

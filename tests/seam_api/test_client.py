@@ -1288,18 +1288,11 @@ async def test_list_events_reads_past_the_limit(
 ) -> None:
     """1,200 events, 500 per answer, in either order: every one exactly once, oldest first."""
     await sandbox.set_config(events_order=order)
-    device_id = ids["normal_device_id"]
-    since = datetime.now(UTC) - timedelta(seconds=1)
-    base = datetime.now(UTC)
-    for index in range(1200):
-        at = (base + timedelta(milliseconds=index)).isoformat()
-        await sandbox.add_event(
-            device_id, "lock.locked", method=f"m{index}", created_at=at, occurred_at=at
-        )
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    added = await sandbox.add_events(ids["normal_device_id"], "lock.locked", 1200, method="manual")
     await sandbox.reset_requests()
     read = await client.list_events(since, event_types=["lock.locked"])
-    methods = [event.method for event in read.events]
-    assert methods == [f"m{index}" for index in range(1200)]
+    assert [event.event_id for event in read.events] == added
     assert read.complete_until == read.events[-1].created_at
     assert (await sandbox.requests()).get("/events/list", 0) <= 8
 
@@ -1309,28 +1302,34 @@ async def test_list_events_stops_at_what_it_read_completely(
 ) -> None:
     """With too few requests allowed, only a complete prefix is returned."""
     await sandbox.set_config(events_order="asc")
-    device_id = ids["normal_device_id"]
-    since = datetime.now(UTC) - timedelta(seconds=1)
-    base = datetime.now(UTC)
-    for index in range(30):
-        at = (base + timedelta(milliseconds=index)).isoformat()
-        await sandbox.add_event(
-            device_id, "lock.locked", method=f"m{index}", created_at=at, occurred_at=at
-        )
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    added = await sandbox.add_events(ids["normal_device_id"], "lock.locked", 30, method="manual")
     read = await client.list_events(since, event_types=["lock.locked"], limit=10, max_requests=2)
-    methods = [event.method for event in read.events]
-    assert methods == [f"m{index}" for index in range(len(methods))]
-    assert 0 < len(methods) < 30
+    first = [event.event_id for event in read.events]
+    assert first == added[: len(first)]
+    assert 0 < len(first) < 30
     assert all(event.created_at < read.complete_until for event in read.events)
     # The next read starts a little before complete_until (Seam documents no bound semantics);
     # events read twice have the same id.
     rest = await client.list_events(
         read.complete_until - timedelta(milliseconds=1), event_types=["lock.locked"], limit=10
     )
-    seen = {event.event_id for event in read.events}
-    assert [event.method for event in read.events] + [
-        event.method for event in rest.events if event.event_id not in seen
-    ] == [f"m{index}" for index in range(30)]
+    assert first + [e.event_id for e in rest.events if e.event_id not in first] == added
+
+
+async def test_list_events_full_answer_at_one_instant(
+    client: SeamClient, sandbox: Sandbox, ids: dict[str, Any]
+) -> None:
+    """More events at one instant than one answer holds cannot be split: what came is kept."""
+    at = datetime.now(UTC).isoformat()
+    for _ in range(3):
+        await sandbox.add_event(
+            ids["normal_device_id"], "lock.locked", method="manual", created_at=at, occurred_at=at
+        )
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    read = await client.list_events(since, event_types=["lock.locked"], limit=2)
+    assert len(read.events) == 2
+    assert read.complete_until == read.events[-1].created_at
 
 
 async def test_outage_is_connection_error(
