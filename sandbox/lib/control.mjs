@@ -9,6 +9,7 @@ import {
 import { badRequest, HttpError, notFound, sendJson } from "./http.mjs"
 import { addDevicesBulk, describeWorld } from "./state.mjs"
 import { handleWebview } from "./webview.mjs"
+import { webhookControlRoutes } from "./webhooks.mjs"
 
 export const DEFAULT_CONFIG = Object.freeze({
   salto_code_delay_s: 1,
@@ -160,6 +161,45 @@ const addEvent = (sandbox, payload) => {
   return { ok: true, event }
 }
 
+// Spec: event lock.locked / lock.unlocked, `method` enum keycode|manual|automatic|unknown|remote|card,
+// `access_code_id` and `access_code_is_managed` ("Only present when access_code_id is set").
+const DOOR_METHODS = new Set(["keycode", "manual", "automatic", "unknown", "remote", "card"])
+
+/**
+ * A change made at the door (a PIN, a key, the thumbturn, the Salto app): the lock's `locked`
+ * (and Salto's `locked_state`) change and Seam emits lock.locked / lock.unlocked with the method.
+ * `occurred_at` may be given (an older time, for out-of-order tests).
+ */
+const doorChange = (sandbox, payload) => {
+  const world = sandbox.world
+  const device_id = requireDeviceId(payload)
+  const device = findDeviceOr404(world, device_id)
+  const { action = "unlock", method = "manual", access_code_id, occurred_at } = payload
+  if (action !== "lock" && action !== "unlock") throw badRequest('"action" must be "lock" or "unlock"')
+  if (!DOOR_METHODS.has(method)) throw badRequest(`"method" must be one of ${[...DOOR_METHODS].join(", ")}`)
+  const locking = action === "lock"
+  const properties = { locked: locking }
+  if (device.properties?.salto_ks_metadata != null) {
+    properties.salto_ks_metadata = {
+      ...device.properties.salto_ks_metadata,
+      locked_state: locking ? "locked" : "unlocked",
+    }
+  }
+  world.db.updateDevice({ device_id, properties })
+  const now = new Date().toISOString()
+  const event = world.db.addEvent({
+    event_type: locking ? "lock.locked" : "lock.unlocked",
+    workspace_id: device.workspace_id,
+    device_id,
+    connected_account_id: device.connected_account_id,
+    method,
+    ...(access_code_id != null ? { access_code_id, access_code_is_managed: true } : {}),
+    created_at: now,
+    occurred_at: occurred_at ?? now,
+  })
+  return { ok: true, event }
+}
+
 const setConfig = (sandbox, payload) => {
   for (const [key, value] of Object.entries(payload)) {
     if (!(key in DEFAULT_CONFIG)) throw badRequest(`Unknown config key "${key}"`)
@@ -182,6 +222,8 @@ const routes = {
   "POST devices/add": (sandbox, payload) => addDevices(sandbox, payload),
   "POST devices/remove": (sandbox, payload) => removeDevice(sandbox, payload),
   "POST events/add": (sandbox, payload) => addEvent(sandbox, payload),
+  "POST devices/door": (sandbox, payload) => doorChange(sandbox, payload),
+  ...webhookControlRoutes,
   "GET config": (sandbox) => ({ ...sandbox.config }),
   "POST config": (sandbox, payload) => setConfig(sandbox, payload),
   "GET faults": (sandbox) => ({ faults: sandbox.faults.list() }),

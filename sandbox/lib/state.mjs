@@ -13,6 +13,7 @@ import {
   SANDBOX_WORKSPACE_ID,
   SEEDED_SALTO_LOCKS,
 } from "./devices.mjs"
+import { attachWebhooks } from "./webhooks.mjs"
 
 /**
  * Run fake.startServer() with http.Server#listen replaced by a no-op, then take
@@ -109,7 +110,7 @@ export const createWorld = async ({ port, baseUrl }) => {
     )
     .map((d) => d.device_id)
 
-  return {
+  const world = {
     fake,
     db,
     handler,
@@ -121,7 +122,11 @@ export const createWorld = async ({ port, baseUrl }) => {
     webviewTokens: new Map(), // connect_webview_id -> auth_token
     counters: { added: 0, webviewAccounts: 0 },
     timers: new Set(),
+    disposed: false,
   }
+  // Deliveries start after the seed: its events predate every webhook.
+  world.detachWebhooks = attachWebhooks(world)
+  return world
 }
 
 export const describeWorld = (world) => ({
@@ -145,6 +150,8 @@ export const newToken = () => randomBytes(18).toString("base64url")
 
 /** Stop every timer a world started (pending code assignments, attempts). */
 export const disposeWorld = (world) => {
+  world.disposed = true
+  world.detachWebhooks?.()
   for (const timer of world.timers) clearTimeout(timer)
   world.timers.clear()
 }
