@@ -31,8 +31,10 @@ from .models import (
     Device,
     Event,
     SeamIssue,
+    Webhook,
     Workspace,
 )
+from .webhooks import Rejection, WebhookVerificationError, WebhookVerifier
 
 __all__ = [
     "ACTION_STATUS_ERROR",
@@ -45,6 +47,7 @@ __all__ = [
     "ConnectedAccount",
     "Device",
     "Event",
+    "Rejection",
     "SeamActionAttemptError",
     "SeamActionAttemptTimeoutError",
     "SeamAuthError",
@@ -57,5 +60,8 @@ __all__ = [
     "SeamNotFoundError",
     "SeamRateLimitError",
     "SeamResponseError",
+    "Webhook",
+    "WebhookVerificationError",
+    "WebhookVerifier",
     "Workspace",
 ]
