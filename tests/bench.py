@@ -74,7 +74,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     mock_storage,
 )
 
-from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN, MAX_POLL_INTERVAL
+from custom_components.seam.const import CONF_API_URL, DOMAIN
 from tests.sandbox import Sandbox
 
 _LOGGER = logging.getLogger(__name__)
@@ -116,13 +116,14 @@ async def seed_locks(sandbox: Sandbox, n: int) -> list[str]:
 
 
 def make_config_entry(sandbox: Sandbox, workspace_id: str) -> MockConfigEntry:
-    """A config entry for the sandbox workspace; the longest poll interval keeps timers quiet."""
+    """A config entry for the sandbox workspace; polling is off (the bench polls by itself)."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Seam sandbox (bench)",
         unique_id=workspace_id,
         data={CONF_API_KEY: sandbox.api_key, CONF_API_URL: sandbox.url},
-        options={CONF_POLL_INTERVAL: MAX_POLL_INTERVAL},
+        minor_version=2,
+        pref_disable_polling=True,
     )
 
 

@@ -44,11 +44,13 @@ def test_english_translation_is_strings_json() -> None:
 
 
 def test_manifest() -> None:
-    """A hub polling the cloud, set up through a config flow, with no runtime requirements."""
+    """A hub the cloud pushes to (webhook), set up through a config flow, no runtime requirements."""
     manifest = _json("manifest.json")
     assert manifest["domain"] == DOMAIN
     assert manifest["config_flow"] is True
-    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["iot_class"] == "cloud_push"
+    assert manifest["dependencies"] == ["webhook"]
+    assert manifest["after_dependencies"] == ["cloud"]
     assert manifest["integration_type"] == "hub"
     assert manifest["requirements"] == []
     assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
