@@ -44,7 +44,7 @@ def test_english_translation_is_strings_json() -> None:
 
 
 def test_manifest() -> None:
-    """A hub the cloud pushes to (webhook), set up through a config flow, no runtime requirements."""
+    """A hub the cloud pushes to (webhook), set up by a config flow, no runtime requirements."""
     manifest = _json("manifest.json")
     assert manifest["domain"] == DOMAIN
     assert manifest["config_flow"] is True

@@ -33,6 +33,7 @@ from custom_components.seam.const import (
     WEBHOOK_EVENT_TYPES,
 )
 from custom_components.seam.coordinator import POLL_INTERVAL, PUSH_POLL_INTERVAL
+from custom_components.seam.seam_api import SeamClient, Webhook
 from custom_components.seam.seam_api.webhooks import MAX_BODY_BYTES, decode_secret, sign
 from custom_components.seam.webhook import async_webhook_base_url
 from tests import async_poll, setup_integration
@@ -565,3 +566,116 @@ async def test_entry_data_keeps_the_secret_out_of_the_log(
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.data[CONF_WEBHOOK_SECRET] not in caplog.text
     assert mock_config_entry.data[CONF_API_KEY] not in caplog.text
+
+
+async def test_poll_in_flight_does_not_undo_a_push(
+    hass: HomeAssistant, sandbox: Sandbox, ha_url: str, push_entry: MockConfigEntry
+) -> None:
+    """A device list requested before a pushed change arrived does not revert it."""
+    coordinator = push_entry.runtime_data
+    await sandbox.fault("/devices/list", "delay", delay_s=0.5, count=1)
+    poll = hass.async_create_task(coordinator.async_refresh())
+    await asyncio.sleep(0.1)
+    # Signed like Seam; the sandbox's own device state still says locked.
+    event = {
+        "event_id": "ev_new",
+        "event_type": "lock.unlocked",
+        "device_id": "salto_lock_front_door",
+    }
+    body, headers = _signed(push_entry, event)
+    assert await _post(_hook_url(ha_url, push_entry), body, headers) == 200
+    await poll
+    await hass.async_block_till_done()
+    assert _state(hass) == LockState.UNLOCKED
+    # The next poll, requested after the change, shows what Seam reports.
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert _state(hass) == LockState.LOCKED
+
+
+async def test_events_for_unknown_devices_and_failed_reads_change_nothing(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    ha_url: str,
+    push_entry: MockConfigEntry,
+) -> None:
+    """A lock event of an unknown device, or a device read that fails: nothing changes."""
+    url = _hook_url(ha_url, push_entry)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    unknown = {"event_id": "ev_a", "event_type": "lock.unlocked", "device_id": "not_a_lock"}
+    assert await _post(url, *_signed(push_entry, unknown, msg_id="m1")) == 200
+    await sandbox.fault("/devices/get", "outage", count=1)
+    battery = {
+        "event_id": "ev_b",
+        "event_type": "device.low_battery",
+        "device_id": sandbox_state["normal_device_id"],
+    }
+    assert await _post(url, *_signed(push_entry, battery, msg_id="m2")) == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [e for e in events if e.data["entity_id"].startswith(("lock.", "sensor."))] == []
+
+
+async def test_remembered_event_ids_are_bounded(
+    hass: HomeAssistant, ha_url: str, push_entry: MockConfigEntry
+) -> None:
+    """Only the latest event ids are kept against duplicates (memory stays bounded)."""
+    url = _hook_url(ha_url, push_entry)
+    with patch("custom_components.seam.coordinator.MAX_SEEN_EVENTS", 1):
+        for n, event_type in enumerate(("lock.unlocked", "lock.locked", "lock.unlocked")):
+            event = {
+                "event_id": f"ev_{n % 2}",
+                "event_type": event_type,
+                "device_id": "salto_lock_front_door",
+            }
+            assert await _post(url, *_signed(push_entry, event, msg_id=f"m{n}")) == 200
+            await hass.async_block_till_done()
+    # ev_0 was forgotten once ev_1 came, so its second delivery applied again.
+    assert _state(hass) == LockState.UNLOCKED
+
+
+async def test_our_webhook_with_other_event_types_is_replaced(
+    hass: HomeAssistant, sandbox: Sandbox, ha_url: str, push_entry: MockConfigEntry
+) -> None:
+    """A stored webhook that asks for other event types (an older version) is made again."""
+    old_id = push_entry.data[CONF_SEAM_WEBHOOK_ID]
+    assert await hass.config_entries.async_unload(push_entry.entry_id)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{sandbox.url}/webhooks/create",
+            json={"url": _hook_url(ha_url, push_entry), "event_types": ["lock.locked"]},
+            headers={"Authorization": f"Bearer {sandbox.api_key}"},
+        ) as response,
+    ):
+        created = (await response.json())["webhook"]
+    hass.config_entries.async_update_entry(
+        push_entry,
+        data={
+            **push_entry.data,
+            CONF_SEAM_WEBHOOK_ID: created["webhook_id"],
+            CONF_WEBHOOK_SECRET: created["secret"],
+        },
+    )
+    assert await hass.config_entries.async_setup(push_entry.entry_id)
+    await hass.async_block_till_done()
+    webhooks = await sandbox.webhooks()
+    assert len(webhooks) == 1
+    assert webhooks[0]["webhook_id"] not in (old_id, created["webhook_id"])
+    assert webhooks[0]["event_types"] == list(WEBHOOK_EVENT_TYPES)
+
+
+async def test_a_webhook_without_secret_is_not_used(
+    hass: HomeAssistant, sandbox: Sandbox, ha_url: str, mock_config_entry: MockConfigEntry
+) -> None:
+    """Seam answering without a secret: push stays off (nothing could be verified)."""
+    no_secret = Webhook(webhook_id="wh_1", url="https://x.example", event_types=(), secret=None)
+    with patch.object(SeamClient, "create_webhook", AsyncMock(return_value=no_secret)):
+        await setup_integration(hass, mock_config_entry)
+    assert not mock_config_entry.runtime_data.push.status.active
+    assert mock_config_entry.runtime_data.push.status.reason == "seam_error"
+
+
+async def test_no_url_at_all_for_a_loopback_seam(hass: HomeAssistant) -> None:
+    """A Seam test server on loopback but no URL of Home Assistant known: no webhook."""
+    assert async_webhook_base_url(hass, "http://127.0.0.1:8790") is None

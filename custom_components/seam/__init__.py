@@ -53,9 +53,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> boo
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
-    """Version 1.2: the user-set polling interval is gone (Seam pushes; polling is fixed)."""
-    if entry.version > 1:
-        return False  # a newer version's entry: cannot downgrade
+    """Version 1.2: the user-set polling interval is gone (Seam pushes; polling is fixed).
+
+    Home Assistant itself refuses entries of a newer major version (no downgrade).
+    """
     if entry.minor_version < 2:
         options = {k: v for k, v in entry.options.items() if k != CONF_POLL_INTERVAL}
         hass.config_entries.async_update_entry(entry, options=options, minor_version=2)

@@ -8,6 +8,7 @@ import base64
 from datetime import UTC, datetime
 import random
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 import orjson
@@ -268,3 +269,15 @@ async def test_create_list_delete_webhook(sandbox: Sandbox) -> None:
         assert await client.list_webhooks() == []
         with pytest.raises(SeamInvalidInputError):
             await client.create_webhook("https://ha.example/x", ["lock.*"])
+
+
+def test_remembered_ids_are_bounded() -> None:
+    """At most MAX_REMEMBERED_IDS ids are kept: the oldest goes first."""
+    verifier = WebhookVerifier(VECTOR_SECRET)
+    with patch("custom_components.seam.seam_api.webhooks.MAX_REMEMBERED_IDS", 1):
+        for msg_id in ("a", "b"):
+            body, headers = _signed(msg_id=msg_id)
+            verifier.verify(body, headers, now=NOW)
+    body, headers = _signed(msg_id="a")
+    assert verifier.verify(body, headers, now=NOW) == EVENT  # forgotten
+    assert _rejection(verifier, *_signed(msg_id="a")) is Rejection.REPLAYED
