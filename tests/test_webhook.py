@@ -32,7 +32,7 @@ from custom_components.seam.const import (
     DOMAIN,
     WEBHOOK_EVENT_TYPES,
 )
-from custom_components.seam.coordinator import POLL_INTERVAL, PUSH_POLL_INTERVAL
+from custom_components.seam.coordinator import POLL_INTERVAL, PUSH_POLL_INTERVAL, SeamCoordinator
 from custom_components.seam.seam_api import SeamClient, Webhook
 from custom_components.seam.seam_api.webhooks import MAX_BODY_BYTES, decode_secret, sign
 from custom_components.seam.webhook import async_webhook_base_url
@@ -44,12 +44,18 @@ FRONT_DOOR_ACTIVITY = "event.front_door_activity"
 WAIT_S = 5.0
 
 
+async def _real_sleep(seconds: float) -> None:
+    """Sleep in real time, also while a test freezes Home Assistant's clock (and the loop's)."""
+    await asyncio.get_running_loop().run_in_executor(None, time.sleep, seconds)
+
+
 async def _wait_for(predicate: Callable[[], bool]) -> None:
     """Wait (real time: deliveries are real HTTP) until ``predicate()`` holds."""
-    deadline = time.monotonic() + WAIT_S
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+    for _ in range(int(WAIT_S / 0.01)):
+        if predicate():
+            return
+        await _real_sleep(0.01)
+    raise AssertionError("timed out")
 
 
 def _state(hass: HomeAssistant, entity_id: str = FRONT_DOOR) -> str:
@@ -370,13 +376,13 @@ async def test_duplicate_delivery_changes_nothing(
 
 
 async def _wait_for_deliveries(sandbox: Sandbox, count: int) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + WAIT_S
-    while True:
+    """Wait until the sandbox has made ``count`` delivery attempts; return them."""
+    for _ in range(int(WAIT_S / 0.02)):
         deliveries: list[dict[str, Any]] = (await sandbox.webhook_deliveries())["deliveries"]
         if len(deliveries) >= count:
             return deliveries
-        assert time.monotonic() < deadline, deliveries
-        await asyncio.sleep(0.02)
+        await _real_sleep(0.02)
+    raise AssertionError(deliveries)
 
 
 async def test_out_of_order_deliveries_never_go_backwards(
@@ -679,3 +685,29 @@ async def test_a_webhook_without_secret_is_not_used(
 async def test_no_url_at_all_for_a_loopback_seam(hass: HomeAssistant) -> None:
     """A Seam test server on loopback but no URL of Home Assistant known: no webhook."""
     assert async_webhook_base_url(hass, "http://127.0.0.1:8790") is None
+
+
+async def test_failed_setup_removes_the_webhooks(
+    hass: HomeAssistant, sandbox: Sandbox, ha_url: str, mock_config_entry: MockConfigEntry
+) -> None:
+    """Setup failing after push started (Seam down): no webhook is left; the retry works."""
+    await sandbox.fault("/workspaces/get", "outage", count=1)
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert await sandbox.webhooks() == []
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert len(await sandbox.webhooks()) == 1
+
+
+async def test_delivery_before_the_first_poll_is_left_to_it(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An event that arrives before the first poll changes nothing (that poll reads it all)."""
+    mock_config_entry.add_to_hass(hass)
+    coordinator = SeamCoordinator(hass, mock_config_entry)
+    coordinator.async_handle_push_event(
+        {"event_id": "ev", "event_type": "lock.unlocked", "device_id": "salto_lock_front_door"}
+    )
+    assert coordinator.data is None
+    assert coordinator.activity == {}

@@ -30,7 +30,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
     """Set up Seam from a config entry."""
     coordinator = SeamCoordinator(hass, entry)
-    await coordinator.async_config_entry_first_refresh()
+    # Push first, so that the first poll already schedules the next one at push's interval.
+    await coordinator.push.async_start()
+    coordinator.async_update_poll_interval()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except Exception:
+        await coordinator.push.async_stop()
+        raise
     workspace = coordinator.workspace
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
@@ -41,8 +48,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool
     )
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    await coordinator.push.async_start()
-    coordinator.async_update_poll_interval()
     return True
 
 

@@ -218,6 +218,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             event = Event.from_api(data)
         except SeamResponseError:  # pragma: no cover - the verifier checked event_id already
             return
+        if self.data is None:
+            return  # before the first poll: it reads everything anyway
         if self.push_missed:
             self.push_missed = 0
             _LOGGER.debug("Seam webhook deliveries arrive again: polling every 10 minutes")
