@@ -22,7 +22,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
@@ -49,8 +49,16 @@ WORKSPACE = Workspace(workspace_id="ws_1", name="Home", is_sandbox=True)
 OTHER_WORKSPACE = Workspace(workspace_id="ws_2", name="Office", is_sandbox=False)
 AUTH_TOKEN = "secret_auth_token_value"
 WEBVIEW_URL = f"https://connect.getseam.com/connect_webviews/view?connect_webview_id=cw_1&auth_token={AUTH_TOKEN}"
-LOCK = Device.from_api({"device_id": "lock_1", "properties": {"locked": True}})
-THERMOSTAT = Device.from_api({"device_id": "thermostat_1", "device_type": "ecobee_thermostat"})
+LOCK = Device.from_api(
+    {"device_id": "lock_1", "device_type": "salto_lock", "capabilities_supported": ["lock"]}
+)
+THERMOSTAT = Device.from_api(
+    {
+        "device_id": "thermostat_1",
+        "device_type": "ecobee_thermostat",
+        "capabilities_supported": ["thermostat"],
+    }
+)
 
 
 def _webview(status: str = "pending", *, login_successful: bool = False) -> ConnectWebview:
@@ -160,12 +168,33 @@ async def test_user_finish_with_existing_locks(
     mock_seam.create_connect_webview.assert_not_called()
 
 
+async def _async_options_link(hass: HomeAssistant, flow_id: str) -> Any:
+    """Submit the options' only step, "Link another Salto KS account": then the webview opens."""
+    return await hass.config_entries.options.async_configure(flow_id, {})
+
+
+def _suggested_values(result: Any) -> dict[str, Any]:
+    """The values a form shows pre-filled (its schema's suggested values), sections nested."""
+
+    def values(schema: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in schema.schema.items():
+            if isinstance(value, section):
+                found[str(key)] = values(value.schema)
+            elif (key.description or {}).get("suggested_value") is not None:
+                found[str(key)] = key.description["suggested_value"]
+        return found
+
+    return values(result["data_schema"])
+
+
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
         (SeamAuthError("bad key"), "invalid_auth"),
         (SeamConnectionError("timeout"), "cannot_connect"),
-        (SeamNotFoundError("HTTP 404"), "unknown"),
+        # A wrong API URL whose server answers 404 is no Seam API: cannot connect, no traceback.
+        (SeamNotFoundError("HTTP 404"), "cannot_connect"),
         (ValueError("boom"), "unknown"),
     ],
 )
@@ -188,6 +217,11 @@ async def test_user_errors_and_recovery(
         reason == "unknown"
     )
     assert API_KEY not in caplog.text
+    # The form keeps what the user entered.
+    assert _suggested_values(result) == {
+        CONF_API_KEY: API_KEY,
+        "advanced": {CONF_API_URL: USER_INPUT["advanced"][CONF_API_URL]},
+    }
 
     mock_seam.get_workspace.side_effect = None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
@@ -365,11 +399,14 @@ async def test_link_account_flow_closed_when_authorized(
 
 
 async def test_options_have_no_polling_setting(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """The options only link another account: a form without fields explains it first."""
+    """The options only link another account: a form without fields explains it first
+
+    (the options dialog shows no text on an external step; there is no polling setting).
+    """
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "link"
     assert result["data_schema"] is not None
     assert result["data_schema"].schema == {}
     hass.config_entries.options.async_abort(result["flow_id"])
@@ -386,7 +423,7 @@ async def test_options_link_another_account(
     mock_seam.get_connect_webview.side_effect = [_webview(), _webview("authorized")]
     result = await hass.config_entries.options.async_init(entry.entry_id)
 
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    result = await _async_options_link(hass, result["flow_id"])
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     assert result["url"] == WEBVIEW_URL
 
@@ -408,7 +445,7 @@ async def test_options_link_timeout(
     mock_seam.get_connect_webview.return_value = _webview()
     with patch("custom_components.seam.config_flow.WEBVIEW_TIMEOUT", 0.05):
         result = await hass.config_entries.options.async_init(entry.entry_id)
-        result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+        result = await _async_options_link(hass, result["flow_id"])
         await hass.async_block_till_done(wait_background_tasks=True)
     result = await hass.config_entries.options.async_configure(result["flow_id"])
     assert result["type"] is FlowResultType.ABORT
@@ -464,6 +501,30 @@ async def test_reconfigure(
     assert entry.data == {CONF_API_KEY: NEW_API_KEY, CONF_API_URL: "http://127.0.0.1:8080"}
     await hass.async_block_till_done()
     mock_setup_entry.assert_awaited_once()
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_url_only_keeps_the_key(
+    hass: HomeAssistant, entry: MockConfigEntry, mock_seam: MockSeam
+) -> None:
+    """Changing only the URL: the key field may stay empty (the stored key is kept).
+
+    The form never shows the stored key; after an error it keeps what the user entered.
+    """
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert _suggested_values(result) == {"advanced": {CONF_API_URL: API_URL}}
+
+    mock_seam.get_workspace.side_effect = SeamConnectionError("timeout")
+    url_only = {"advanced": {CONF_API_URL: "http://127.0.0.1:8080"}}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], url_only)
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert _suggested_values(result) == url_only
+
+    mock_seam.get_workspace.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], url_only)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {CONF_API_KEY: API_KEY, CONF_API_URL: "http://127.0.0.1:8080"}
 
 
 # Each flow with the input that finishes it: reauth asks for a key, reconfigure for key and URL.
@@ -615,7 +676,7 @@ async def test_sandbox_options_link_another_account(
     assert not {"salto_lock_webview_1_1"} & _salto_devices(hass, mock_config_entry.entry_id)
 
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    result = await _async_options_link(hass, result["flow_id"])
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     assert 'id="success"' in await sign_in_on_webview(result["url"])
 

@@ -313,8 +313,8 @@ async def _async_unlock(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("kind", "translation_key", "message"),
     [
-        ("attempt_error", "unlock_failed", "Could not unlock Front Door"),
-        ("attempt_pending", "unlock_timeout", "did not confirm in time that Front Door"),
+        ("attempt_error", "action_attempt_failed", "the request on Front Door"),
+        ("attempt_pending", "action_attempt_timeout", "the request on Front Door took effect"),
     ],
     ids=["attempt_fails", "attempt_stays_pending"],
 )

@@ -13,6 +13,7 @@ from homeassistant.const import (
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
     STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -26,6 +27,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN
 from custom_components.seam.entity import SeamEntity
+from custom_components.seam.event import SeamActivityEvent
 from tests import async_poll, setup_integration
 from tests.sandbox import Sandbox
 
@@ -301,7 +303,17 @@ async def test_poll_calls_only_the_changed_locks_entities(
         calls.append((self.device_id, self.entity_id))
         handle_coordinator_update(self)
 
-    with patch.object(SeamEntity, "_handle_coordinator_update", _record):
+    handle_event_update = SeamActivityEvent._handle_coordinator_update
+
+    @callback
+    def _record_event(self: SeamActivityEvent) -> None:
+        calls.append((self.device_id, self.entity_id))
+        handle_event_update(self)
+
+    with (
+        patch.object(SeamEntity, "_handle_coordinator_update", _record),
+        patch.object(SeamActivityEvent, "_handle_coordinator_update", _record_event),
+    ):
         await setup_integration(hass, mock_config_entry)
         entity_ids = sorted(
             entry.entity_id
@@ -362,13 +374,41 @@ async def test_listener_without_context_and_failing_listener(
     def _fail() -> None:
         raise RuntimeError("boom")
 
-    init_integration.runtime_data.async_add_listener(_fail)
     lock = er.async_get(hass).async_get(FRONT_DOOR)
     assert lock is not None
-    await sandbox.update_device(lock.unique_id.removesuffix("-lock"), properties={"locked": False})
+    device_id = lock.unique_id.removesuffix("-lock")
+    coordinator = init_integration.runtime_data
+    coordinator.async_add_listener(_fail)  # no context: the base class calls it
+    coordinator.async_add_listener(_fail, device_id)  # the lock's: the coordinator calls it
+    await sandbox.update_device(device_id, properties={"locked": False})
     await async_poll(hass, freezer, 30)
+    assert "Unexpected error updating listener" in caplog.text
     assert "Unexpected error updating a listener of seam" in caplog.text
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+
+async def test_lock_reporting_no_state_stays(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A poll in which a lock reports no state and no remote operation keeps the lock."""
+    device_id = sandbox_state["normal_device_id"]
+    await sandbox.update_device(
+        device_id,
+        can_remotely_lock=False,
+        can_remotely_unlock=False,
+        properties={"locked": None},
+    )
+    await async_poll(hass, freezer, 30)
+
+    assert hass.states.get(FRONT_DOOR).state == STATE_UNKNOWN
+    assert hass.states.get(FRONT_DOOR_BATTERY) is not None
+    assert dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, device_id), init_integration.entry_id
+    )
 
 
 async def test_new_and_removed_locks(
@@ -451,3 +491,38 @@ async def test_remove_config_entry_device(
 
     assert await _remove(stale.id)
     assert device_registry.async_get(stale.id) is None
+
+
+async def test_remove_device_while_setup_retries(
+    *,
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    device_registry: dr.DeviceRegistry,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """While Seam is unreachable (setup retries) a lock may be deleted, not the workspace."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await sandbox.fault("/workspaces/get", "outage")
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.SETUP_RETRY
+
+    async def _remove(identifier: str) -> bool:
+        device = device_registry.async_get_device_by_identifier(
+            (DOMAIN, identifier), init_integration.entry_id
+        )
+        assert device is not None
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": init_integration.entry_id,
+                "device_id": device.id,
+            }
+        )
+        response = await client.receive_json()
+        return bool(response["success"])
+
+    assert not await _remove(sandbox_state["workspace_id"])
+    assert await _remove(sandbox_state["normal_device_id"])

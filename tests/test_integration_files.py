@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from custom_components.seam.const import DOMAIN
+from custom_components.seam.errors import DEFAULT_ERROR_KEY, ERROR_KEYS
 
 INTEGRATION = Path(__file__).resolve().parent.parent / "custom_components" / DOMAIN
 
@@ -80,24 +81,25 @@ def test_every_action_has_strings_icon_and_description() -> None:
 
 
 def _translation_keys_in_code() -> set[str]:
-    """Exception translation keys the code raises (literal, or f-strings over lock/unlock)."""
-    keys: set[str] = set()
+    """Exception translation keys the code raises: literals (or either branch of a
+    conditional) and those of the client error table."""
+    keys: set[str] = {key for _, key in ERROR_KEYS} | {DEFAULT_ERROR_KEY}
     for path in INTEGRATION.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue
             values = [kw.value for kw in node.keywords if kw.arg == "translation_key"]
-            if isinstance(node.func, ast.Name) and node.func.id in {"_invalid", "_failed"}:
+            if isinstance(node.func, ast.Name) and node.func.id in {"invalid", "failed"}:
                 values.append(node.args[0])
+            values.extend(
+                branch
+                for value in list(values)
+                if isinstance(value, ast.IfExp)
+                for branch in (value.body, value.orelse)
+            )
             for value in values:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     keys.add(value.value)
-                elif isinstance(value, ast.JoinedStr):
-                    template = "".join(
-                        part.value if isinstance(part, ast.Constant) else "{}"
-                        for part in value.values
-                    )
-                    keys.update(template.format(action) for action in ("lock", "unlock"))
     return keys
 
 
@@ -105,6 +107,6 @@ def test_every_raised_translation_key_has_a_message() -> None:
     """An error raised with a translation key that strings.json lacks would show the bare key."""
     exceptions = _json("strings.json")["exceptions"]
     keys = _translation_keys_in_code() - {"problem"}  # an entity's, not an exception's
-    assert {"auth_failed", "update_failed", "unlock_failed", "name_invalid"} <= keys
+    assert {"auth_failed", "update_failed", "cannot_remotely_unlock", "name_invalid"} <= keys
     assert keys <= set(exceptions), keys - set(exceptions)
     assert all(exceptions[key]["message"] for key in keys)

@@ -127,6 +127,31 @@ async def test_pending_then_success(
     ]
 
 
+async def test_locks_run_side_by_side_one_action_per_lock_at_a_time(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """One call on several locks takes about one attempt's time; one lock runs one at a time."""
+    delay = 1.0
+    await sandbox.set_config(action_attempt_delay_s=delay)
+    loop = asyncio.get_running_loop()
+
+    started = loop.time()
+    await hass.services.async_call(
+        LOCK_DOMAIN, SERVICE_UNLOCK, {ATTR_ENTITY_ID: [FRONT_DOOR, MEETING_ROOM]}, blocking=True
+    )
+    assert loop.time() - started < 1.6 * delay  # one after the other would take 2 x delay
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+    assert hass.states.get(MEETING_ROOM).state == LockState.UNLOCKED
+
+    # Two calls on the same lock: the second attempt starts once the first finished.
+    started = loop.time()
+    await asyncio.gather(
+        _async_call(hass, SERVICE_LOCK, FRONT_DOOR), _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    )
+    assert loop.time() - started >= 2 * delay
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+
 async def test_pending_lock_shows_locking(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
 ) -> None:
@@ -160,9 +185,9 @@ async def test_failed_attempt(
     with pytest.raises(HomeAssistantError) as err:
         await _async_call(hass, service, entity_id)
     assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == f"{service}_failed"
+    assert err.value.translation_key == "action_attempt_failed"
     assert "The bolt is jammed" in str(err.value)
-    assert str(err.value).startswith(("Could not lock", "Could not unlock"))
+    assert hass.states.get(entity_id).name in str(err.value)
     assert hass.states.get(entity_id).state == previous
 
 
@@ -183,8 +208,9 @@ async def test_attempt_still_pending_times_out(
         pytest.raises(HomeAssistantError) as err,
     ):
         await _async_call(hass, service, entity_id)
-    assert err.value.translation_key == f"{service}_timeout"
+    assert err.value.translation_key == "action_attempt_timeout"
     assert "did not confirm in time" in str(err.value)
+    assert hass.states.get(entity_id).name in str(err.value)
     assert hass.states.get(entity_id).state not in (LockState.LOCKING, LockState.UNLOCKING)
 
 
@@ -195,7 +221,8 @@ async def test_request_error(
     await sandbox.fault("/locks/unlock_door", "outage")
     with pytest.raises(HomeAssistantError) as err:
         await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
-    assert err.value.translation_key == "unlock_failed"
+    assert err.value.translation_key == "seam_unavailable"
+    assert "Could not reach Seam about Front Door" in str(err.value)
     assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
 
 

@@ -719,8 +719,10 @@ async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id:
         ("update_access_code", {"access_code_id": code_id, "name": "New"}),
         ("delete_access_code", {"access_code_id": code_id}),
     ):
-        with pytest.raises(ServiceValidationError) as err:
+        with pytest.raises(HomeAssistantError) as err:
             await _call(hass, action, entity_id, **data)
+        # The lock's state, not the caller's input, is at fault.
+        assert not isinstance(err.value, ServiceValidationError)
         assert err.value.translation_key == "lock_offline"
         assert str(err.value) == (
             "Smart Device is offline. Seam cannot change its access codes until it is back online"
@@ -779,7 +781,7 @@ async def test_create_conflict(hass: HomeAssistant, sandbox: Sandbox, lock_id: L
         await _call(hass, "create_access_code", entity_id, name="Second", code="4821")
 
     assert err.value.translation_key == "seam_failed"
-    assert "Seam request failed" in str(err.value)
+    assert "Seam request for Smart Device failed" in str(err.value)
     assert "4821" not in str(err.value)
 
 
@@ -849,6 +851,83 @@ async def test_seam_failures(
     assert err.value.translation_key == key
     if reason is not None:
         assert reason in str(err.value)
+    await hass.async_block_till_done()
+    # A rejected API key starts re-authentication, as a failed poll does.
+    reauth = [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == "reauth"
+    ]
+    assert len(reauth) == (key == "auth_failed")
+
+
+async def test_several_locks_all_finish_and_failures_are_named(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """One lock failing does not hide the others' results: the error names both kinds."""
+    august, schlage = lock_id(AUGUST), lock_id(SCHLAGE)
+    await sandbox.update_device(SCHLAGE, properties={"online": False})  # since the last poll
+
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "create_access_code", [august, schlage], name="Guest", code="4821")
+
+    [created] = await _codes(hass, august)
+    assert created["name"] == "Guest"
+    assert err.value.translation_key == "action_partly_failed"
+    message = str(err.value)
+    assert f"{schlage}: Smart Device is offline" in message
+    assert f"It succeeded on: {august} (access_code_id {created['access_code_id']})" in message
+    assert "4821" not in message  # never a PIN in an error
+    assert await _codes(hass, schlage) == []
+
+    # Without a new code, a lock it succeeded on is named by its entity id alone.
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            "update_access_code",
+            [august, schlage],
+            access_code_id=created["access_code_id"],
+            name="Guest 2",
+        )
+    assert str(err.value).endswith(f"It succeeded on: {august}")
+    assert [code["name"] for code in await _codes(hass, august)] == ["Guest 2"]
+
+    # An unexpected error (a bug) is not turned into a message: it propagates as it is.
+    with (
+        patch.object(SeamClient, "get_device", side_effect=RuntimeError("bug")),
+        pytest.raises(RuntimeError, match="bug"),
+    ):
+        await _call(hass, "delete_access_code", [august, schlage], access_code_id="x")
+
+    # Every lock failing: one error naming each.
+    await sandbox.update_device(AUGUST, properties={"online": False})
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "delete_access_code", [august, schlage], access_code_id="x")
+    assert err.value.translation_key == "action_failed_on_locks"
+    assert f"{august}: " in str(err.value)
+    assert f"{schlage}: " in str(err.value)
+
+
+async def test_lock_removed_while_waiting_for_pin(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, init_integration: MockConfigEntry
+) -> None:
+    """Seam stops reporting the lock while the action waits for its PIN: the action finishes."""
+    await sandbox.set_config(salto_code_delay_s=0.5)
+    entity_id = lock_id(SALTO)
+    call = hass.async_create_task(_call(hass, "create_access_code", entity_id, name="Late"))
+    await asyncio.sleep(0.2)
+    coordinator = init_integration.runtime_data
+    with patch.object(
+        coordinator.client,
+        "list_devices",
+        AsyncMock(return_value=[d for d in coordinator.data.values() if d.device_id != SALTO]),
+    ):
+        await coordinator.async_refresh()
+    assert hass.states.get(entity_id) is None  # the lock and its entities are gone
+
+    response = await call
+    assert response is not None
+    assert PIN_RE.match(response[entity_id]["code"])
 
 
 async def test_lock_gone_at_seam(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) -> None:
@@ -889,8 +968,9 @@ async def test_invalid_input_from_seam(
         )
 
     assert err.value.translation_key == "seam_invalid_input"
-    assert "Seam rejected the request: Seam /access_codes/update failed: invalid_input: bad" in str(
-        err.value
+    assert (
+        "Seam rejected the request for Smart Device: "
+        "Seam /access_codes/update failed: invalid_input: bad" in str(err.value)
     )
 
 

@@ -1,5 +1,6 @@
 """The Seam integration: Seam-connected smart locks (Salto KS first) in Home Assistant."""
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -7,7 +8,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_POLL_INTERVAL, DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
-from .repairs import async_update_issues
+from .issues import async_update_issues
 from .services import async_setup_services
 from .webhook import async_remove_push
 
@@ -77,10 +78,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> Non
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: SeamConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a lock Seam no longer reports (not a current lock or the workspace)."""
-    coordinator = entry.runtime_data
+    """Let the user delete a lock Seam no longer reports (not a current lock or the workspace).
+
+    While the entry is not loaded (e.g. setup retries) no lock is known to be current: a lock
+    deleted then comes back with its entities at the next setup if Seam still reports it.
+    """
+    current = entry.runtime_data.data if entry.state is ConfigEntryState.LOADED else {}
     return not any(
-        domain == DOMAIN
-        and (identifier in coordinator.data or identifier == coordinator.workspace.workspace_id)
+        domain == DOMAIN and (identifier in current or identifier == entry.unique_id)
         for domain, identifier in device_entry.identifiers
     )

@@ -9,7 +9,7 @@ account (repairs.py) re-links it through it too (``ConnectWebviewFlow``).
 The API key and the webview URL (it carries an ``auth_token``) are never logged.
 """
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
@@ -52,7 +52,6 @@ from .seam_api import (
     ConnectWebview,
     SeamAuthError,
     SeamClient,
-    SeamConnectionError,
     SeamError,
 )
 
@@ -66,27 +65,36 @@ WEBVIEW_TIMEOUT = 600.0
 SECTION_ADVANCED = "advanced"
 
 STEP_FINISH = "finish"
+STEP_LINK = "link"
 STEP_LINK_ACCOUNT = "link_account"
 STEP_WEBVIEW_FAILED = "webview_failed"
 STEP_WEBVIEW_TIMEOUT = "webview_timeout"
 
 _API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
-STEP_CREDENTIALS_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR,
-        probatio.Required(SECTION_ADVANCED): section(
-            probatio.Schema(
-                {
-                    probatio.Required(CONF_API_URL, default=DEFAULT_API_URL): TextSelector(
-                        TextSelectorConfig(type=TextSelectorType.URL)
-                    ),
-                }
+
+def _credentials_schema(api_key: probatio.Marker) -> probatio.Schema:
+    """Return the form asking for the API key and, in a collapsed section, the API URL."""
+    return probatio.Schema(
+        {
+            api_key: _API_KEY_SELECTOR,
+            probatio.Required(SECTION_ADVANCED): section(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_API_URL, default=DEFAULT_API_URL): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.URL)
+                        ),
+                    }
+                ),
+                {"collapsed": True},
             ),
-            {"collapsed": True},
-        ),
-    }
-)
+        }
+    )
+
+
+STEP_CREDENTIALS_SCHEMA = _credentials_schema(probatio.Required(CONF_API_KEY))
+# Reconfigure: an empty API key keeps the stored one.
+STEP_RECONFIGURE_SCHEMA = _credentials_schema(probatio.Optional(CONF_API_KEY))
 STEP_REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR})
 
 
@@ -96,7 +104,7 @@ def _create_client(hass: HomeAssistant, api_key: str, api_url: str) -> SeamClien
 
 
 class ConnectWebviewFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any]](
-    FlowHandler[ContextT, ResultT, str]
+    FlowHandler[ContextT, ResultT, str], ABC
 ):
     """The Connect Webview step, shared by the config, options and repair flows.
 
@@ -206,7 +214,9 @@ class SeamConfigFlow(
             workspace = await client.get_workspace()
         except SeamAuthError:
             return {"base": "invalid_auth"}
-        except SeamConnectionError:
+        except SeamError as err:
+            # Unreachable, a server error, or not Seam's API at all (e.g. a 404 at a wrong URL).
+            _LOGGER.debug("Could not check the Seam API key at %s: %s", api_url, err)
             return {"base": "cannot_connect"}
         except Exception:
             _LOGGER.exception("Unexpected error while checking the Seam API key")
@@ -230,7 +240,9 @@ class SeamConfigFlow(
                 self._abort_if_unique_id_configured()
                 return await self.async_step_link()
         return self.async_show_form(
-            step_id="user", data_schema=STEP_CREDENTIALS_SCHEMA, errors=errors
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(STEP_CREDENTIALS_SCHEMA, user_input),
+            errors=errors,
         )
 
     async def async_step_link(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -242,7 +254,7 @@ class SeamConfigFlow(
             return self.async_abort(reason="cannot_connect")
         if any(device.is_lock for device in devices):
             return self.async_show_menu(
-                step_id="link", menu_options=[STEP_LINK_ACCOUNT, STEP_FINISH]
+                step_id=STEP_LINK, menu_options=[STEP_LINK_ACCOUNT, STEP_FINISH]
             )
         return await self.async_step_link_account()
 
@@ -272,18 +284,21 @@ class SeamConfigFlow(
                 _LOGGER.info("Seam accepted the new API key of %s; reloading it", entry.title)
                 return self.async_update_reload_and_abort(entry, data_updates=self._data)
         return self.async_show_form(
-            step_id="reauth_confirm", data_schema=STEP_REAUTH_SCHEMA, errors=errors
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(STEP_REAUTH_SCHEMA, user_input),
+            errors=errors,
         )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the API key and URL of the same workspace."""
+        """Change the API key or URL of the same workspace (an empty key keeps the stored one)."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = await self._async_validate(
-                user_input[CONF_API_KEY], user_input[SECTION_ADVANCED][CONF_API_URL]
+                user_input.get(CONF_API_KEY) or entry.data[CONF_API_KEY],
+                user_input[SECTION_ADVANCED][CONF_API_URL],
             )
             if not errors:
                 await self.async_set_unique_id(self._workspace_id)
@@ -292,8 +307,8 @@ class SeamConfigFlow(
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                STEP_CREDENTIALS_SCHEMA,
-                {SECTION_ADVANCED: {CONF_API_URL: entry.data[CONF_API_URL]}},
+                STEP_RECONFIGURE_SCHEMA,
+                user_input or {SECTION_ADVANCED: {CONF_API_URL: entry.data[CONF_API_URL]}},
             ),
             errors=errors,
         )
@@ -310,15 +325,17 @@ class SeamOptionsFlow(
         return self.hass.config_entries.options
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Explain linking another account (an external step shows no text in options)."""
+        """Link another account: the only option (polling is not user-set: Seam pushes)."""
+        self._client = _create_client(
+            self.hass, self.config_entry.data[CONF_API_KEY], self.config_entry.data[CONF_API_URL]
+        )
+        return await self.async_step_link()
+
+    async def async_step_link(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Explain the sign-in window first (the options dialog shows no external step's text)."""
         if user_input is not None:
-            self._client = _create_client(
-                self.hass,
-                self.config_entry.data[CONF_API_KEY],
-                self.config_entry.data[CONF_API_URL],
-            )
             return await self.async_step_link_account()
-        return self.async_show_form(step_id="init", data_schema=probatio.Schema({}))
+        return self.async_show_form(step_id=STEP_LINK, data_schema=probatio.Schema({}))
 
     async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Reload the entry so that the newly linked account's locks are added."""

@@ -1,7 +1,7 @@
 """Coordinator for the Seam integration: push from Seam's webhooks, polling as the safety net."""
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
@@ -9,22 +9,21 @@ from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_API_URL, DOMAIN
-from .repairs import async_update_issues
+from .errors import update_error
+from .issues import async_update_issues
 from .seam_api import (
     Device,
     Event,
     SeamAuthError,
     SeamClient,
     SeamError,
-    SeamRateLimitError,
     SeamResponseError,
     Workspace,
 )
@@ -78,12 +77,16 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
     ``activity`` holds the latest activity per lock, ``new_activity`` the activity first seen
     in the latest poll (oldest first).
 
-    Entities listen with their lock's device id as context, and a notification calls only the
-    listeners of the locks that changed since the previous notification: whose ``Device`` is
-    not the same object (the client returns the same object for an unchanged device), that
-    appeared or disappeared, or that have new activity. Every listener is called on the first
-    notification, when availability changed since the previous one (outage or recovery), and
-    listeners without a context always are. A poll that changes nothing calls none at all.
+    Change detection, with Home Assistant's public coordinator API only: an entity listens
+    with its lock's device id as context (``CoordinatorEntity(coordinator, context=device_id)``);
+    ``async_add_listener`` keeps such listeners in a registry per lock, and while any exist, the
+    coordinator itself is the one listener of the base class. When the base class notifies
+    (after each poll), ``_async_notify_locks`` calls only the listeners of the locks that changed
+    since the previous notification: whose ``Device`` is not the same object (the client returns
+    the same object for an unchanged device), that appeared or disappeared, or that have new
+    activity. Every lock's listeners are called when availability changed (outage or
+    recovery). A poll that changes nothing calls no entity at all; listeners
+    without a lock context are the base class's and called after every poll.
     """
 
     config_entry: SeamConfigEntry
@@ -118,15 +121,18 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._pushed_at: dict[str, datetime] = {}
         self._fetching: set[str] = set()
         self._known_lock_ids: set[str] | None = None
-        # Availability and locks at the previous notification (None before the first).
-        self._notified: tuple[bool, dict[str, Device]] | None = None
+        # Device id -> the update callbacks of its entities.
+        self._lock_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        self._remove_notify: CALLBACK_TYPE | None = None
+        # Availability and locks at the previous notification of the locks' listeners.
+        self._notified: tuple[bool, dict[str, Device]] = (False, {})
 
     @override
     async def _async_setup(self) -> None:
         try:
             self.workspace = await self.client.get_workspace()
         except SeamError as err:
-            raise _update_error(err) from err
+            raise update_error(err) from err
 
     @property
     def push_healthy(self) -> bool:
@@ -154,7 +160,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         try:
             devices = await self.client.list_devices()
         except SeamError as err:
-            raise _update_error(err) from err
+            raise update_error(err) from err
         locks = {device.device_id: device for device in devices if device.is_lock}
         # A lock event pushed while this list was on its way is newer than the list: keep it.
         for device_id, pushed_at in list(self._pushed_at.items()):
@@ -171,7 +177,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         try:
             events = await self.client.list_events(since, event_types=list(ACTIVITY_EVENT_TYPES))
         except SeamAuthError as err:
-            raise _update_error(err) from err
+            raise update_error(err) from err
         except SeamError as err:
             # Lock states matter more than their history: keep them, retry these next poll.
             _LOGGER.debug("Could not read Seam events since %s: %s", since, err)
@@ -218,8 +224,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             event = Event.from_api(data)
         except SeamResponseError:  # pragma: no cover - the verifier checked event_id already
             return
-        if self.data is None:
-            return  # before the first poll: it reads everything anyway
+        if self._known_lock_ids is None:
+            return  # before the first poll's end: that poll reads everything anyway
         if self.push_missed:
             self.push_missed = 0
             _LOGGER.debug("Seam webhook deliveries arrive again: polling every 10 minutes")
@@ -289,16 +295,43 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
 
     @callback
     @override
-    def async_update_listeners(self) -> None:
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for updates; with a lock's device id as context, for that lock's changes only."""
+        if not isinstance(context, str):
+            return super().async_add_listener(update_callback, context)
+        listeners = self._lock_listeners.setdefault(context, [])
+        listeners.append(update_callback)
+        if self._remove_notify is None:
+            # The first listener starts polling; removing the last one stops it (base class).
+            # Entities show the current data when added: changes count from here on.
+            self._notified = (self.last_update_success, self.data)
+            self._remove_notify = super().async_add_listener(self._async_notify_locks)
+
+        @callback
+        def remove_listener() -> None:
+            listeners.remove(update_callback)
+            if not listeners and self._lock_listeners.get(context) is listeners:
+                del self._lock_listeners[context]
+            if not self._lock_listeners and self._remove_notify is not None:
+                self._remove_notify()
+                self._remove_notify = None
+
+        return remove_listener
+
+    @callback
+    def _async_notify_locks(self) -> None:
         """Call the listeners of the locks that changed since the previous call (see above)."""
         previous, self._notified = self._notified, (self.last_update_success, self.data)
-        changed: set[str] | None = None
-        if previous is not None and previous[0] == self.last_update_success:
+        if previous[0] != self.last_update_success:
+            changed: Iterable[str] = list(self._lock_listeners)
+        else:
             old, new = previous[1], self.data
             changed = {lock_id for lock_id, lock in new.items() if old.get(lock_id) is not lock}
             changed.update(old.keys() - new.keys(), self.new_activity)
-        for update_callback, context in list(self._listeners.values()):
-            if changed is None or context is None or context in changed:
+        for lock_id in changed:
+            for update_callback in list(self._lock_listeners.get(lock_id, ())):
                 try:
                     update_callback()
                 except Exception:
@@ -334,15 +367,3 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             for new_lock_callback in self.new_lock_callbacks:
                 new_lock_callback(new_ids)
         self._known_lock_ids = current
-
-
-def _update_error(err: SeamError) -> ConfigEntryAuthFailed | UpdateFailed:
-    """Map a client error to the coordinator's: 401 starts reauth, 429 backs off."""
-    if isinstance(err, SeamAuthError):
-        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key="update_failed",
-        translation_placeholders={"error": str(err)},
-        retry_after=err.retry_after if isinstance(err, SeamRateLimitError) else None,
-    )

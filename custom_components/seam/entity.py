@@ -17,9 +17,9 @@ from .seam_api import Device
 class SeamEntity(CoordinatorEntity[SeamCoordinator]):
     """A Seam lock device's entity: unique id from device id and key, device info from Seam.
 
-    The coordinator calls an entity only when its lock changed (its device id is the listener's
-    context, see ``SeamCoordinator``), and state is written only when what the entity shows
-    changed (see ``_state_key``), so a poll that finds a lock unchanged writes nothing.
+    The entity listens with its lock's device id as context: the coordinator calls it only when
+    that lock changed (see ``SeamCoordinator``), so a poll that finds a lock unchanged writes
+    nothing.
     """
 
     _attr_has_entity_name = True
@@ -42,7 +42,6 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
                 config_entry_id=coordinator.config_entry.entry_id,
             ),
         )
-        self._written_key = self._state_key()
 
     @property
     def device(self) -> Device:
@@ -55,18 +54,6 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
         """Available while polling works and the device is present and online."""
         device = self.coordinator.data.get(self.device_id)
         return super().available and device is not None and device.online is not False
-
-    def _state_key(self) -> tuple[object, ...]:
-        """Return what the state is computed from: a change means a state write."""
-        return (self.coordinator.data.get(self.device_id), self.available)
-
-    @callback
-    @override
-    def _handle_coordinator_update(self) -> None:
-        """Write state only when this entity's device or availability changed."""
-        if (key := self._state_key()) != self._written_key:
-            self._written_key = key
-            super()._handle_coordinator_update()
 
 
 def async_setup_lock_entities(

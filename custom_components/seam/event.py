@@ -38,19 +38,22 @@ class SeamActivityEvent(SeamEntity, EventEntity):
     def __init__(self, coordinator: SeamCoordinator, device_id: str) -> None:
         """Initialize the event entity."""
         super().__init__(coordinator, device_id, "activity")
-
-    @override
-    def _state_key(self) -> tuple[object, ...]:
-        return (self.available,)
+        self._shown_available = self.available
 
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Fire the activity the latest poll found for this lock, oldest first."""
+        """Fire the activity the latest poll found for this lock, oldest first.
+
+        The coordinator calls this whenever the lock changed; this entity's state changes only
+        with new activity or availability, so it writes only then.
+        """
         for activity in self.coordinator.new_activity.get(self.device_id, ()):
             self._trigger_event(
                 activity.event_type,
                 {ATTR_METHOD: activity.method, ATTR_ACCESS_CODE_NAME: activity.access_code_name},
             )
             self.async_write_ha_state()
-        super()._handle_coordinator_update()
+        if (available := self.available) != self._shown_available:
+            self._shown_available = available
+            self.async_write_ha_state()

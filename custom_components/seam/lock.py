@@ -1,19 +1,20 @@
 """Seam locks."""
 
+import asyncio
 from typing import Any, override
 
 from homeassistant.components.lock import LockEntity
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .entity import SeamEntity, async_setup_lock_entities
-from .seam_api import Device, SeamActionAttemptTimeoutError, SeamError
+from .errors import action_error, invalid
+from .seam_api import Device, SeamError
 
-# One lock/unlock at a time: Seam rate-limits actions per device.
-PARALLEL_UPDATES = 1
+# Different locks run side by side (one lock.lock call on 50 doors takes one attempt's time);
+# each lock runs one action at a time (SeamLock._operating): Seam rate-limits per device.
+PARALLEL_UPDATES = 0
 
 # How long to wait for Seam to confirm a lock/unlock, and how often to ask (seconds).
 ACTION_TIMEOUT = 10.0
@@ -41,6 +42,8 @@ class SeamLock(SeamEntity, LockEntity):
         super().__init__(coordinator, device_id, "lock")
         # The outcome of a successful action, shown until Seam reports the device changed.
         self._assumed: tuple[Device | None, bool] | None = None
+        # Held while a lock or unlock action attempt of this lock runs.
+        self._operating = asyncio.Lock()
 
     @property
     @override
@@ -57,10 +60,6 @@ class SeamLock(SeamEntity, LockEntity):
         if activity := self.coordinator.activity.get(self.device_id):
             return activity.changed_by
         return None
-
-    @override
-    def _state_key(self) -> tuple[object, ...]:
-        return (*super()._state_key(), self.coordinator.activity.get(self.device_id))
 
     @callback
     @override
@@ -81,39 +80,27 @@ class SeamLock(SeamEntity, LockEntity):
         await self._async_operate(lock=False)
 
     async def _async_operate(self, *, lock: bool) -> None:
-        """Run a lock or unlock action attempt and show its progress and result."""
-        device = self.device
-        action = "lock" if lock else "unlock"
-        placeholders = {"name": device.display_name}
-        if not (device.can_remotely_lock if lock else device.can_remotely_unlock):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=f"cannot_remotely_{action}",
-                translation_placeholders=placeholders,
-            )
-        client = self.coordinator.client
-        self._attr_is_locking = lock
-        self._attr_is_unlocking = not lock
-        self.async_write_ha_state()
-        try:
-            await (client.lock_door if lock else client.unlock_door)(
-                self.device_id, timeout=ACTION_TIMEOUT, poll_interval=ACTION_POLL_INTERVAL
-            )
-        except SeamActionAttemptTimeoutError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=f"{action}_timeout",
-                translation_placeholders=placeholders,
-            ) from err
-        except SeamError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=f"{action}_failed",
-                translation_placeholders={**placeholders, "reason": str(err)},
-            ) from err
-        else:
-            self._assumed = (self.coordinator.data.get(self.device_id), lock)
-        finally:
-            self._attr_is_locking = self._attr_is_unlocking = False
+        """Run a lock or unlock action attempt (one at a time) and show its progress and result."""
+        async with self._operating:
+            device = self.device
+            if not (device.can_remotely_lock if lock else device.can_remotely_unlock):
+                raise invalid(
+                    "cannot_remotely_lock" if lock else "cannot_remotely_unlock",
+                    name=device.display_name,
+                )
+            client = self.coordinator.client
+            self._attr_is_locking = lock
+            self._attr_is_unlocking = not lock
             self.async_write_ha_state()
+            try:
+                await (client.lock_door if lock else client.unlock_door)(
+                    self.device_id, timeout=ACTION_TIMEOUT, poll_interval=ACTION_POLL_INTERVAL
+                )
+            except SeamError as err:
+                raise action_error(self.coordinator, err, device.display_name) from err
+            else:
+                self._assumed = (self.coordinator.data.get(self.device_id), lock)
+            finally:
+                self._attr_is_locking = self._attr_is_unlocking = False
+                self.async_write_ha_state()
         await self.coordinator.async_request_refresh()

@@ -1,11 +1,20 @@
 """Access code actions on Seam locks: create, list, update and delete.
 
+An action targets one or more locks and runs on all of them side by side. Every lock finishes;
+the response has each lock's result, keyed by entity id. If some locks fail, the action raises
+one error naming every failed lock with its reason and the locks on which it succeeded (for
+``create_access_code`` with the new code's ID: its PIN is read with ``list_access_codes``).
+
+Each lock's work uses the lock as it was when the action started (``_Target``), so a lock that
+Seam stops reporting meanwhile does not break it.
+
 PINs appear only in action responses: never in a log line, an exception message or an
 entity's state or attributes.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -19,27 +28,16 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio
 
 from .const import DOMAIN
+from .coordinator import SeamCoordinator
 from .entity import SeamEntity
-from .seam_api import (
-    AccessCode,
-    Device,
-    SeamActionAttemptError,
-    SeamActionAttemptTimeoutError,
-    SeamAuthError,
-    SeamConnectionError,
-    SeamError,
-    SeamInvalidInputError,
-    SeamNotFoundError,
-    SeamRateLimitError,
-)
-
-type _LockAction = Callable[[SeamEntity, ServiceCall], Awaitable[ServiceResponse]]
+from .errors import action_error, failed, invalid
+from .seam_api import AccessCode, Device, SeamConnectionError, SeamError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,15 +64,25 @@ RECOVERY_WINDOW = timedelta(minutes=1)
 # Seam removes codes in this state; they no longer count against the lock's limit.
 STATUS_REMOVING = "removing"
 
-_SEAM_ERROR_KEYS: tuple[tuple[type[SeamError], str], ...] = (
-    (SeamAuthError, "auth_failed"),
-    (SeamRateLimitError, "rate_limited"),
-    (SeamActionAttemptError, "action_attempt_failed"),
-    (SeamActionAttemptTimeoutError, "action_attempt_timeout"),
-    (SeamInvalidInputError, "seam_invalid_input"),
-    (SeamNotFoundError, "seam_not_found"),
-    (SeamConnectionError, "seam_unavailable"),
-)
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """One targeted lock, as it was when the action started."""
+
+    coordinator: SeamCoordinator
+    device_id: str
+    lock: str  # the lock's name, for messages
+
+    async def call[T](self, request: Awaitable[T]) -> T:
+        """Await a client request, mapping its errors (a 401 starts re-authentication)."""
+        try:
+            result: T = await request
+        except SeamError as err:
+            raise action_error(self.coordinator, err, self.lock) from err
+        return result
+
+
+type _LockAction = Callable[[_Target, ServiceCall], Awaitable[ServiceResponse]]
 
 
 @callback
@@ -131,98 +139,130 @@ def async_setup_services(hass: HomeAssistant) -> None:
 def _for_each_lock(
     func: _LockAction,
 ) -> Callable[[list[SeamEntity], ServiceCall], Coroutine[Any, Any, EntityServiceResponse]]:
-    """Run an action on each targeted lock concurrently; answer keyed by entity id."""
+    """Run an action on each targeted lock side by side; answer keyed by entity id.
+
+    Every lock finishes. One targeted lock: its error as it is. Several, some of which failed:
+    one error naming each failed lock with its reason, and the locks it succeeded on.
+    """
 
     async def _async_run(entities: list[SeamEntity], call: ServiceCall) -> EntityServiceResponse:
-        responses = await asyncio.gather(*(func(entity, call) for entity in entities))
-        return {
-            entity.entity_id: response for entity, response in zip(entities, responses, strict=True)
-        }
+        targets = [
+            _Target(entity.coordinator, entity.device_id, entity.device.display_name)
+            for entity in entities
+        ]
+        results = await asyncio.gather(
+            *(func(target, call) for target in targets), return_exceptions=True
+        )
+        errors: list[tuple[str, HomeAssistantError]] = []
+        response: EntityServiceResponse = {}
+        for entity, result in zip(entities, results, strict=True):
+            if isinstance(result, HomeAssistantError):
+                errors.append((entity.entity_id, result))
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                response[entity.entity_id] = result
+        if not errors:
+            return response
+        if len(entities) == 1:
+            raise errors[0][1]
+        failures = "; ".join(f"{entity_id}: {err}" for entity_id, err in errors)
+        if not response:
+            raise failed("action_failed_on_locks", failures=failures)
+        successes = ", ".join(_success(entity_id, result) for entity_id, result in response.items())
+        raise failed("action_partly_failed", failures=failures, successes=successes)
 
     return _async_run
 
 
+def _success(entity_id: str, result: ServiceResponse) -> str:
+    """Name a lock the action succeeded on (with the new code's ID, never its PIN)."""
+    if result and isinstance(access_code_id := result.get(ATTR_ACCESS_CODE_ID), str):
+        return f"{entity_id} ({ATTR_ACCESS_CODE_ID} {access_code_id})"
+    return entity_id
+
+
 # --------------------------------------------------------------------------------------------
-# Actions (each gets one targeted lock entity and the call)
+# Actions (each gets one targeted lock and the call)
 # --------------------------------------------------------------------------------------------
 
 
-async def _async_create_access_code(entity: SeamEntity, call: ServiceCall) -> ServiceResponse:
+async def _async_create_access_code(target: _Target, call: ServiceCall) -> ServiceResponse:
     """Create an ongoing or time-bound code; optionally wait for Salto to assign its PIN."""
-    client = entity.coordinator.client
+    client = target.coordinator.client
     name = _validated_name(call.data[ATTR_NAME])
     starts_at, ends_at = _validated_schedule(
         call.data.get(ATTR_STARTS_AT), call.data.get(ATTR_ENDS_AT)
     )
     code: str | None = call.data.get(ATTR_CODE) or None  # an empty code: the lock chooses
-    device = await _async_online_device(entity)
-    lock = device.display_name
+    device = await _async_online_device(target)
+    lock = target.lock
     if code is not None:
         if device.is_salto:
-            raise _invalid("code_not_allowed_salto", lock=lock)
+            raise invalid("code_not_allowed_salto", lock=lock)
         if not (code.isascii() and code.isdigit()):
-            raise _invalid("code_not_digits")
+            raise invalid("code_not_digits")
         if device.supported_code_lengths and len(code) not in device.supported_code_lengths:
             lengths = ", ".join(str(length) for length in device.supported_code_lengths)
-            raise _invalid("code_length_unsupported", lock=lock, lengths=lengths)
-    existing = await _async_call(client.list_access_codes(entity.device_id))
+            raise invalid("code_length_unsupported", lock=lock, lengths=lengths)
+    existing = await target.call(client.list_access_codes(target.device_id))
     limit = device.max_active_codes_supported
     active = sum(1 for existing_code in existing if existing_code.status != STATUS_REMOVING)
     if limit is not None and active >= limit:
-        raise _invalid("max_codes_reached", lock=lock, count=str(active), max=str(limit))
+        raise invalid("max_codes_reached", lock=lock, count=str(active), max=str(limit))
 
     recovered = False
     try:
         access_code = await client.create_access_code(
-            entity.device_id, name, code=code, starts_at=starts_at, ends_at=ends_at
+            target.device_id, name, code=code, starts_at=starts_at, ends_at=ends_at
         )
     except SeamConnectionError as err:
         # The request may have reached Seam: look for the code instead of sending it again.
-        access_code = await _async_find_created_code(entity, name, existing, err)
+        access_code = await _async_find_created_code(target, name, existing, err)
         recovered = True
     except SeamError as err:
-        raise _seam_error(err) from err
+        raise action_error(target.coordinator, err, lock) from err
     _check_code_errors(access_code, lock)
 
     if call.data[ATTR_WAIT_FOR_CODE] and access_code.code is None:
-        access_code = await _async_wait_for_code(entity, access_code)
+        access_code = await _async_wait_for_code(target, access_code)
     return {**_code_response(access_code), "recovered": recovered}
 
 
-async def _async_list_access_codes(entity: SeamEntity, call: ServiceCall) -> ServiceResponse:
+async def _async_list_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
     """Return the lock's access codes."""
-    codes = await _async_call(entity.coordinator.client.list_access_codes(entity.device_id))
+    codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
     return {"access_codes": [_code_response(access_code) for access_code in codes]}
 
 
-async def _async_update_access_code(entity: SeamEntity, call: ServiceCall) -> None:
+async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
     """Rename and/or reschedule one of the lock's codes."""
     name: str | None = call.data.get(ATTR_NAME)
     starts_at: datetime | None = call.data.get(ATTR_STARTS_AT)
     ends_at: datetime | None = call.data.get(ATTR_ENDS_AT)
     if name is None and starts_at is None and ends_at is None:
-        raise _invalid("update_nothing")
+        raise invalid("update_nothing")
     if name is not None:
         name = _validated_name(name)
-    await _async_online_device(entity)
-    current = await _async_code_on_lock(entity, call.data[ATTR_ACCESS_CODE_ID])
+    await _async_online_device(target)
+    current = await _async_code_on_lock(target, call.data[ATTR_ACCESS_CODE_ID])
     if starts_at is not None or ends_at is not None:
         # A missing bound keeps the code's current one.
         starts_at, ends_at = _validated_schedule(
             starts_at or current.starts_at, ends_at or current.ends_at
         )
-    await _async_call(
-        entity.coordinator.client.update_access_code(
+    await target.call(
+        target.coordinator.client.update_access_code(
             current.access_code_id, name=name, starts_at=starts_at, ends_at=ends_at
         )
     )
 
 
-async def _async_delete_access_code(entity: SeamEntity, call: ServiceCall) -> None:
+async def _async_delete_access_code(target: _Target, call: ServiceCall) -> None:
     """Delete one of the lock's codes and wait until Seam confirms it."""
-    await _async_online_device(entity)
-    current = await _async_code_on_lock(entity, call.data[ATTR_ACCESS_CODE_ID])
-    await _async_call(entity.coordinator.client.delete_access_code(current.access_code_id))
+    await _async_online_device(target)
+    current = await _async_code_on_lock(target, call.data[ATTR_ACCESS_CODE_ID])
+    await target.call(target.coordinator.client.delete_access_code(current.access_code_id))
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,40 +270,11 @@ async def _async_delete_access_code(entity: SeamEntity, call: ServiceCall) -> No
 # --------------------------------------------------------------------------------------------
 
 
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    """Build a translated error for bad input (nothing was sent to Seam)."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
-def _failed(key: str, **placeholders: str) -> HomeAssistantError:
-    """Build a translated error for a failure at Seam."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
-def _seam_error(err: SeamError) -> HomeAssistantError:
-    """Map a client error to a translated error naming Seam's reason."""
-    key = next((key for cls, key in _SEAM_ERROR_KEYS if isinstance(err, cls)), "seam_failed")
-    return _failed(key, error=str(err))
-
-
-async def _async_call[T](request: Awaitable[T]) -> T:
-    """Await a client request, mapping its errors."""
-    try:
-        result: T = await request
-    except SeamError as err:
-        raise _seam_error(err) from err
-    return result
-
-
 def _validated_name(name: str) -> str:
     """Return the name without surrounding spaces; it must have 1 to 64 characters."""
     name = name.strip()
     if not 1 <= len(name) <= NAME_MAX_LENGTH:
-        raise _invalid("name_invalid", max=str(NAME_MAX_LENGTH))
+        raise invalid("name_invalid", max=str(NAME_MAX_LENGTH))
     return name
 
 
@@ -274,12 +285,12 @@ def _validated_schedule(
     if starts_at is None and ends_at is None:
         return None, None
     if starts_at is None or ends_at is None:
-        raise _invalid("schedule_incomplete")
+        raise invalid("schedule_incomplete")
     starts_at, ends_at = _as_utc(starts_at), _as_utc(ends_at)
     if ends_at <= starts_at:
-        raise _invalid("end_before_start", starts_at=_local(starts_at), ends_at=_local(ends_at))
+        raise invalid("end_before_start", starts_at=_local(starts_at), ends_at=_local(ends_at))
     if ends_at <= dt_util.utcnow():
-        raise _invalid("end_in_past", ends_at=_local(ends_at))
+        raise invalid("end_in_past", ends_at=_local(ends_at))
     return starts_at, ends_at
 
 
@@ -289,7 +300,7 @@ def _as_utc(value: datetime) -> datetime:
         utc = dt_util.as_utc(value)
         dt_util.as_local(utc)
     except OverflowError:  # e.g. 9999-12-31 23:00 in a time zone west of UTC
-        raise _invalid("time_out_of_range", time=str(value)) from None
+        raise invalid("time_out_of_range", time=str(value)) from None
     return utc
 
 
@@ -298,29 +309,25 @@ def _local(value: datetime) -> str:
     return dt_util.as_local(value).isoformat(sep=" ", timespec="minutes")
 
 
-async def _async_online_device(entity: SeamEntity) -> Device:
+async def _async_online_device(target: _Target) -> Device:
     """Return the lock's current state from Seam; refuse to change codes while it is offline.
 
     A lock that was offline at the last poll is unavailable, and HA does not run actions on it;
-    this catches a lock that went offline since.
+    this catches a lock that went offline since. Offline is the lock's state, not bad input.
     """
-    device = await _async_call(entity.coordinator.client.get_device(entity.device_id))
+    device = await target.call(target.coordinator.client.get_device(target.device_id))
     if device.online is False:
-        raise _invalid("lock_offline", lock=device.display_name)
+        raise failed("lock_offline", lock=target.lock)
     return device
 
 
-async def _async_code_on_lock(entity: SeamEntity, access_code_id: str) -> AccessCode:
+async def _async_code_on_lock(target: _Target, access_code_id: str) -> AccessCode:
     """Return the lock's code with that id, or raise a validation error."""
-    codes = await _async_call(entity.coordinator.client.list_access_codes(entity.device_id))
+    codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
     for access_code in codes:
         if access_code.access_code_id == access_code_id:
             return access_code
-    raise _invalid(
-        "access_code_not_on_lock",
-        access_code_id=access_code_id,
-        lock=entity.device.display_name,
-    )
+    raise invalid("access_code_not_on_lock", access_code_id=access_code_id, lock=target.lock)
 
 
 def _check_code_errors(access_code: AccessCode, lock: str) -> None:
@@ -330,7 +337,7 @@ def _check_code_errors(access_code: AccessCode, lock: str) -> None:
             f"{issue.message} ({issue.code})" if issue.message else issue.code
             for issue in access_code.errors
         )
-        raise _failed(
+        raise failed(
             "access_code_error",
             name=access_code.name,
             access_code_id=access_code.access_code_id,
@@ -340,18 +347,18 @@ def _check_code_errors(access_code: AccessCode, lock: str) -> None:
 
 
 async def _async_find_created_code(
-    entity: SeamEntity, name: str, before: list[AccessCode], err: SeamConnectionError
+    target: _Target, name: str, before: list[AccessCode], err: SeamConnectionError
 ) -> AccessCode:
     """After a create with an unknown outcome: the code it made, if Seam has one."""
-    lock = entity.device.display_name
+    lock = target.lock
     _LOGGER.debug(
         "Create access code on %s had no answer (%s); checking the lock's codes", lock, err
     )
     await asyncio.sleep(RECOVERY_DELAY)
     try:
-        after = await entity.coordinator.client.list_access_codes(entity.device_id)
+        after = await target.coordinator.client.list_access_codes(target.device_id)
     except SeamError as list_err:
-        raise _failed("create_outcome_unknown", name=name, lock=lock, error=str(list_err)) from err
+        raise failed("create_outcome_unknown", name=name, lock=lock, error=str(list_err)) from err
     known = {access_code.access_code_id for access_code in before}
     since = dt_util.utcnow() - RECOVERY_WINDOW
     candidates = [
@@ -362,14 +369,14 @@ async def _async_find_created_code(
         and (access_code.created_at is None or access_code.created_at >= since)
     ]
     if not candidates:
-        raise _failed("create_not_confirmed", name=name, lock=lock, error=str(err)) from err
+        raise failed("create_not_confirmed", name=name, lock=lock, error=str(err)) from err
     _LOGGER.debug("Found the access code created on %s despite the lost answer", lock)
     return max(candidates, key=lambda access_code: access_code.created_at or since)
 
 
-async def _async_wait_for_code(entity: SeamEntity, access_code: AccessCode) -> AccessCode:
+async def _async_wait_for_code(target: _Target, access_code: AccessCode) -> AccessCode:
     """Poll the code until its PIN is assigned or CODE_WAIT_TIMEOUT passes."""
-    client = entity.coordinator.client
+    client = target.coordinator.client
     loop = asyncio.get_running_loop()
     deadline = loop.time() + CODE_WAIT_TIMEOUT
     while access_code.code is None and (remaining := deadline - loop.time()) > 0:
@@ -380,7 +387,7 @@ async def _async_wait_for_code(entity: SeamEntity, access_code: AccessCode) -> A
             # The code exists; report it without its PIN rather than fail the action.
             _LOGGER.debug("Could not poll access code %s: %s", access_code.access_code_id, err)
             break
-        _check_code_errors(access_code, entity.device.display_name)
+        _check_code_errors(access_code, target.lock)
     if access_code.code is None:
         _LOGGER.debug("Access code %s has no PIN yet", access_code.access_code_id)
     return access_code

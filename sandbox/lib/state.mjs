@@ -64,10 +64,30 @@ export const addSaltoConnectedAccount = (db, { connected_account_id, email, work
   })
 }
 
+// Seam lists what each device supports (OpenAPI `device.capabilities_supported`, items
+// "access_code" | "lock" | "noise_detection" | "thermostat" | "battery" | "phone": "lock" means
+// the device controls a door locking mechanism). The fake gives every device
+// ["lock", "access_code"], its seeded thermostat and noise sensors too; set them by device type
+// (OpenAPI `device_type` groups: lock, noise sensor, thermostat device types).
+const CAPABILITIES_BY_SUFFIX = [
+  ["_thermostat", ["thermostat"]],
+  ["_sensor", ["noise_detection"]],
+  ["_activity_zone", ["noise_detection"]],
+]
+
+const setTruthfulCapabilities = (db) => {
+  const devices = db.getState().devices.map((device) => {
+    const match = CAPABILITIES_BY_SUFFIX.find(([suffix]) => device.device_type.endsWith(suffix))
+    return match == null ? device : { ...device, capabilities_supported: match[1] }
+  })
+  db.setState({ devices })
+}
+
 export const createWorld = async ({ port, baseUrl }) => {
   const fake = await createFake()
   await fake.seed()
   const db = fake.database
+  setTruthfulCapabilities(db)
   const handler = await getFakeRequestHandler(fake, { port, baseUrl })
 
   addSaltoConnectedAccount(db, {

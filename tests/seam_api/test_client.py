@@ -146,8 +146,8 @@ def test_device_from_api_fallbacks() -> None:
     assert device.manufacturer == "august"
     assert device.serial_number == "OLD-1"
     assert not device.is_salto
-    # No lock state and no remote lock/unlock: not a lock.
-    assert not device.is_lock
+    # No capabilities_supported: a lock by its device type, even without lock state.
+    assert device.is_lock
 
 
 def test_device_from_api_minimal() -> None:
@@ -155,6 +155,7 @@ def test_device_from_api_minimal() -> None:
     assert device == Device(
         device_id="dev_3",
         device_type="",
+        capabilities_supported=(),
         display_name="dev_3",
         connected_account_id="",
         workspace_id="",
@@ -232,26 +233,37 @@ def test_device_properties_not_a_dict() -> None:
 
 
 @pytest.mark.parametrize(
-    ("locked", "can_lock", "can_unlock", "expected"),
+    ("capabilities", "device_type", "expected"),
     [
-        (None, False, False, False),
-        (True, False, False, True),
-        (False, False, False, True),
-        (None, True, False, True),
-        (None, False, True, True),
+        (["lock", "access_code"], "salto_lock", True),
+        (["access_code", "lock"], "some_new_lock", True),
+        (["thermostat"], "ecobee_thermostat", False),
+        (["noise_detection"], "minut_sensor", False),
+        # Without capabilities_supported: by Seam's lock device types.
+        (None, "salto_lock", True),
+        (None, "ecobee_thermostat", False),
+        ([], "", False),
     ],
 )
-def test_device_is_lock(
-    locked: bool | None, can_lock: bool, can_unlock: bool, expected: bool
+@pytest.mark.parametrize("state", [{}, {"locked": None}, {"locked": True}])
+@pytest.mark.parametrize("remote", [False, True])
+def test_device_is_lock_by_kind_not_state(
+    capabilities: list[str] | None,
+    device_type: str,
+    expected: bool,
+    state: dict[str, Any],
+    remote: bool,
 ) -> None:
+    """A lock stays a lock whatever its state: an odd poll (locked null) must not drop it."""
     data: dict[str, Any] = {
         "device_id": "d",
-        "can_remotely_lock": can_lock,
-        "can_remotely_unlock": can_unlock,
-        # capabilities_supported is deliberately ignored (the fake sets it on every device).
-        "capabilities_supported": ["lock", "access_code"],
-        "properties": {} if locked is None else {"locked": locked},
+        "device_type": device_type,
+        "can_remotely_lock": remote,
+        "can_remotely_unlock": remote,
+        "properties": state,
     }
+    if capabilities is not None:
+        data["capabilities_supported"] = capabilities
     assert Device.from_api(data).is_lock is expected
 
 
@@ -933,7 +945,7 @@ async def test_list_and_get_devices(client: SeamClient, ids: dict[str, Any]) -> 
     for device_id in ids["other_lock_device_ids"]:
         assert devices[device_id].is_lock
         assert not devices[device_id].is_salto
-    # The thermostat and noise sensor carry capabilities_supported ["lock", ...] but are no locks.
+    # The sandbox's thermostat and noise sensor say what they support: they are no locks.
     assert sum(device.is_lock for device in devices.values()) == len(ids["salto_device_ids"]) + len(
         ids["other_lock_device_ids"]
     )

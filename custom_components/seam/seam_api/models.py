@@ -76,6 +76,40 @@ def _require_id(data: Any, key: str, model: str) -> str:
 # Models
 # --------------------------------------------------------------------------------------------
 
+# Seam's OpenAPI spec: the capabilities_supported value of a lock, and the lock device types.
+CAPABILITY_LOCK = "lock"
+LOCK_DEVICE_TYPES = frozenset(
+    {
+        "akiles_lock",
+        "akuvox_lock",
+        "august_lock",
+        "avigilon_alta_entry",
+        "brivo_access_point",
+        "butterflymx_panel",
+        "controlbyweb_device",
+        "dormakaba_oracode_door",
+        "doorking_lock",
+        "four_suites_door",
+        "genie_door",
+        "hubitat_lock",
+        "igloo_lock",
+        "igloohome_lock",
+        "kwikset_lock",
+        "linear_lock",
+        "lockly_lock",
+        "nuki_lock",
+        "salto_lock",
+        "schlage_lock",
+        "seam_relay",
+        "smartthings_lock",
+        "tedee_lock",
+        "ttlock_lock",
+        "two_n_intercom",
+        "wyze_lock",
+        "yale_lock",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Workspace:
@@ -129,6 +163,7 @@ class Device:
 
     device_id: str
     device_type: str
+    capabilities_supported: tuple[str, ...]
     display_name: str
     connected_account_id: str
     workspace_id: str
@@ -150,8 +185,14 @@ class Device:
 
     @property
     def is_lock(self) -> bool:
-        """Whether the device is a lock (judged from its state, not capabilities_supported)."""
-        return self.locked is not None or self.can_remotely_lock or self.can_remotely_unlock
+        """Whether the device is a lock: its kind, never its changeable state.
+
+        Seam's ``capabilities_supported`` has ``"lock"`` for a device that controls a door
+        locking mechanism; a device without that list counts by its ``device_type``.
+        """
+        if self.capabilities_supported:
+            return CAPABILITY_LOCK in self.capabilities_supported
+        return self.device_type in LOCK_DEVICE_TYPES
 
     @property
     def is_salto(self) -> bool:
@@ -174,6 +215,9 @@ class Device:
         return cls(
             device_id=device_id,
             device_type=get_str(data, "device_type") or "",
+            capabilities_supported=tuple(
+                item for item in get_list(data, "capabilities_supported") if isinstance(item, str)
+            ),
             display_name=(get_str(data, "display_name") or get_str(props, "name") or device_id),
             connected_account_id=get_str(data, "connected_account_id") or "",
             workspace_id=get_str(data, "workspace_id") or "",
