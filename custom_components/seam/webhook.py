@@ -29,7 +29,6 @@ from homeassistant.components import cloud, webhook
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
@@ -42,6 +41,7 @@ from .const import (
     DOMAIN,
     WEBHOOK_EVENT_TYPES,
 )
+from .issues import async_update_push_issue
 from .seam_api import SeamClient, SeamError, WebhookVerificationError, WebhookVerifier
 from .seam_api.webhooks import MAX_BODY_BYTES
 
@@ -50,15 +50,9 @@ _LOGGER = logging.getLogger(__name__)
 # Refused deliveries are logged at most this often (seconds).
 REJECTION_LOG_INTERVAL = 60.0
 
-ISSUE_PUSH_UNAVAILABLE = "push_unavailable"
-
 # Why push is off (diagnostics and the repair issue's placeholder).
 REASON_NO_URL = "no_url"
 REASON_SEAM_ERROR = "seam_error"
-_ISSUE_TRANSLATION_KEYS = {
-    REASON_NO_URL: "push_unavailable_no_url",
-    REASON_SEAM_ERROR: "push_unavailable_seam_error",
-}
 
 type DeliveryHandler = Callable[[dict[str, Any]], None]
 
@@ -179,7 +173,7 @@ class SeamPush:
         self._registered = True
         self.status.active = True
         self.status.reason = None
-        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        async_update_push_issue(self.hass, self.entry, None)
 
     async def async_stop(self) -> None:
         """Unregister the Home Assistant webhook and delete the Seam webhook."""
@@ -204,23 +198,10 @@ class SeamPush:
                 )
             self._seam_webhook_id = None
 
-    @property
-    def _issue_id(self) -> str:
-        return f"{ISSUE_PUSH_UNAVAILABLE}_{self.entry.entry_id}"
-
     def _set_inactive(self, reason: str) -> None:
         self.status.active = False
         self.status.reason = reason
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=_ISSUE_TRANSLATION_KEYS[reason],
-            translation_placeholders={"title": self.entry.title},
-        )
+        async_update_push_issue(self.hass, self.entry, reason)
 
     async def _async_url(self) -> str | None:
         """Return a cloudhook, the external HTTPS URL, or (test servers only) a loopback URL."""
@@ -315,7 +296,7 @@ class SeamPush:
 
 async def async_remove_push(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """On removal: delete a Seam webhook that unloading could not, the cloudhook and the issue."""
-    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_PUSH_UNAVAILABLE}_{entry.entry_id}")
+    async_update_push_issue(hass, entry, None)
     if seam_webhook_id := entry.data.get(CONF_SEAM_WEBHOOK_ID):
         client = SeamClient(
             async_get_clientsession(hass),
