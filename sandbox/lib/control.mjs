@@ -200,6 +200,36 @@ const doorChange = (sandbox, payload) => {
   return { ok: true, event }
 }
 
+/**
+ * Load for the push benchmark: `count` door changes (lock/unlock toggles, method manual) spread
+ * evenly over `over_s` seconds, round-robin over `device_ids` (default: every lock of the
+ * workspace). Answers at once; the changes run on the world's timers.
+ */
+const doorBurst = (sandbox, payload) => {
+  const world = sandbox.world
+  const { count, over_s = 10, device_ids } = payload
+  if (!Number.isInteger(count) || count < 1 || count > MAX_ADD_COUNT) throw badRequest('"count" must be a positive integer')
+  if (typeof over_s !== "number" || over_s < 0) throw badRequest('"over_s" must be >= 0')
+  const ids =
+    device_ids ??
+    world.db
+      .getState()
+      .devices.filter((d) => d.workspace_id === SANDBOX_WORKSPACE_ID && d.device_type.endsWith("_lock"))
+      .map((d) => d.device_id)
+  if (!Array.isArray(ids) || ids.length === 0) throw badRequest("no locks to change")
+  for (let i = 0; i < count; i += 1) {
+    const timer = setTimeout(() => {
+      world.timers.delete(timer)
+      const device_id = ids[i % ids.length]
+      const device = world.db.getState().devices.find((d) => d.device_id === device_id)
+      if (device == null) return
+      doorChange(sandbox, { device_id, action: device.properties?.locked ? "unlock" : "lock" })
+    }, Math.round((i * over_s * 1000) / count))
+    world.timers.add(timer)
+  }
+  return { ok: true, count, device_ids: ids }
+}
+
 const setConfig = (sandbox, payload) => {
   for (const [key, value] of Object.entries(payload)) {
     if (!(key in DEFAULT_CONFIG)) throw badRequest(`Unknown config key "${key}"`)
@@ -223,6 +253,7 @@ const routes = {
   "POST devices/remove": (sandbox, payload) => removeDevice(sandbox, payload),
   "POST events/add": (sandbox, payload) => addEvent(sandbox, payload),
   "POST devices/door": (sandbox, payload) => doorChange(sandbox, payload),
+  "POST devices/door/burst": (sandbox, payload) => doorBurst(sandbox, payload),
   ...webhookControlRoutes,
   "GET config": (sandbox) => ({ ...sandbox.config }),
   "POST config": (sandbox, payload) => setConfig(sandbox, payload),
