@@ -32,6 +32,7 @@ WEBHOOK_EVENT_TYPES: Final = (
     "access_code.created",
     "access_code.changed",
     "access_code.code_changed",
+    "access_code.scheduled_on_device",
     "access_code.set_on_device",
     "access_code.failed_to_set_on_device",
     "access_code.removed_from_device",
