@@ -24,6 +24,10 @@ Assistant's own, ``runner.create_event_loop``), each round on a fresh Home Assis
 * lock command -> state: from the ``lock.lock``/``lock.unlock`` service call (``blocking``) until
   the entity shows the new state. The sandbox settles the action attempt at once but, like Seam,
   first answers ``pending``; the client sees ``success`` on its first status poll, 0.5 s later.
+* ``lock_many_s`` (once per run, not per N): one blocking ``lock.lock`` call on M = 1, 10, 100
+  locks (``--lock-many``) with the sandbox's action attempts taking 2 s, as Salto KS attempts
+  take seconds; ``lock_many_vs_one`` is M locks' time over one lock's (target ≤ 1.5: locks run
+  side by side).
 
 The quick CI variant is ``tests/test_bench.py``; it reuses ``seed_locks``, ``StateWriteCounter``,
 ``lock_entities`` and ``measure_poll`` from here.
@@ -92,6 +96,9 @@ TARGET_CPU_VS_FLOOR = 1.2
 TARGET_CPU_VS_SDK = 0.5
 TARGET_SETUP_S_AT_1000 = 5.0
 TARGET_LOCK_TO_STATE_S = 1.0
+# Issue 13: one lock.lock call on many locks, with 2 s action attempts.
+LOCK_MANY_ATTEMPT_DELAY_S = 2.0
+TARGET_LOCK_MANY_VS_ONE = 1.5
 
 
 def expected_requests_per_poll(n: int) -> int:
@@ -405,6 +412,61 @@ async def lock_command_to_state(
         finished = time.perf_counter()
         reached_at = await asyncio.wait_for(reached, 10)
     return reached_at - started, finished - started
+
+
+async def bench_lock_many(
+    sizes: Sequence[int], sandbox: Sandbox, config_dir: str
+) -> dict[str, Any]:
+    """One blocking lock.lock call on M locks (M = 1 and each size), 2 s action attempts."""
+    seconds: dict[str, float] = {}
+    for m in sorted({1, *sizes}):
+        _progress(f"lock_many: one lock.lock call on {m} locks")
+        await seed_locks(sandbox, m)
+        workspace_id: str = (await sandbox.state())["workspace_id"]
+        await sandbox.set_config(action_attempt_delay_s=LOCK_MANY_ATTEMPT_DELAY_S)
+        async with running_hass(config_dir) as hass:
+            with StateWriteCounter(hass) as counter:
+                await setup_entry(hass, make_config_entry(sandbox, workspace_id), counter)
+            targets = sorted(lock_entities(hass).values())
+            if len(targets) != m:
+                raise RuntimeError(f"expected {m} lock entities, found {len(targets)}")
+            started = time.perf_counter()
+            await hass.services.async_call("lock", "lock", {"entity_id": targets}, blocking=True)
+            seconds[str(m)] = time.perf_counter() - started
+            states = [hass.states.get(target) for target in targets]
+            if any(state is None or state.state != LockState.LOCKED for state in states):
+                raise RuntimeError("not every lock is locked")
+    one = seconds["1"]
+    ratios = {m: value / one for m, value in seconds.items() if m != "1"}
+    return {
+        "action_attempt_delay_s": LOCK_MANY_ATTEMPT_DELAY_S,
+        "lock_many_s": seconds,
+        "lock_many_vs_one": ratios,
+        "targets": {
+            f"lock_many_{m}_vs_one": ratio <= TARGET_LOCK_MANY_VS_ONE for m, ratio in ratios.items()
+        },
+    }
+
+
+def render_lock_many(lock_many: dict[str, Any]) -> str:
+    """A Markdown table: one lock.lock call on M locks."""
+    sizes = list(lock_many["lock_many_s"])
+    delay = lock_many["action_attempt_delay_s"]
+    lines = [
+        "| "
+        + " | ".join([f"One `lock.lock` call, {delay:g} s attempts", *(f"M = {m}" for m in sizes)])
+        + " |",
+        "|" + "|".join([":---", *("---:" for _ in sizes)]) + "|",
+        "| Call time (`lock_many_s`) | "
+        + " | ".join(f"{lock_many['lock_many_s'][m]:.2f} s" for m in sizes)
+        + " |",
+        "| Call time / one lock's (target ≤ 1.5) | "
+        + " | ".join(
+            "1.00x" if m == "1" else f"{lock_many['lock_many_vs_one'][m]:.2f}x" for m in sizes
+        )
+        + " |",
+    ]
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -998,7 +1060,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="print a cProfile of one poll per N to stderr"
     )
+    parser.add_argument(
+        "--lock-many",
+        default="10,100",
+        metavar="M",
+        help="lock counts for lock_many_s, comma-separated (default 10,100; 0 skips it)",
+    )
     args = parser.parse_args(argv)
+    args.lock_many_sizes = [
+        int(part) for part in args.lock_many.split(",") if part.strip() and int(part) > 0
+    ]
     sizes = [
         int(part.replace("_", ""))
         for item in args.n or ["1000"]
@@ -1011,14 +1082,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-async def async_main(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Start the sandbox, measure every N, stop the sandbox by PID."""
+async def async_main(
+    args: argparse.Namespace,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Start the sandbox, measure every N and lock_many_s, stop the sandbox by PID."""
     sandbox = Sandbox.start()
     try:
-        return [
+        results = [
             await bench_n(n, args.rounds, sandbox, memory=not args.no_memory, profile=args.profile)
             for n in args.sizes
         ]
+        lock_many = None
+        if args.lock_many_sizes:
+            with tempfile.TemporaryDirectory(prefix="seam-bench-") as config_dir, mock_storage():
+                lock_many = await bench_lock_many(args.lock_many_sizes, sandbox, config_dir)
+        return results, lock_many
     finally:
         sandbox.stop()
 
@@ -1029,7 +1107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)  # "custom integration" notice
     with asyncio.Runner(loop_factory=runner.create_event_loop) as loop_runner:
-        results = loop_runner.run(async_main(args))
+        results, lock_many = loop_runner.run(async_main(args))
     machine = machine_info()
     if args.json:
         output: dict[str, Any]
@@ -1037,11 +1115,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             output = {**results[0], "machine": machine}
         else:
             output = {"rounds": args.rounds, "machine": machine, "results": results}
+        if lock_many is not None:
+            output["lock_many"] = lock_many
         print(json.dumps(output, indent=2))
     else:
         print(render_table(results))
         print()
         print(render_targets(results))
+        if lock_many is not None:
+            print()
+            print(render_lock_many(lock_many))
+            print()
+            print(
+                "lock_many: "
+                + ", ".join(
+                    f"{name} {'met' if ok else 'MISSED'}"
+                    for name, ok in lock_many["targets"].items()
+                )
+            )
         print()
         print(render_machine(machine, args.rounds))
     return 0

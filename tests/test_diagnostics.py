@@ -16,7 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.seam.const import DOMAIN
-from tests import async_poll, sign_in_on_webview
+from tests import async_poll, async_refresh, sign_in_on_webview
 from tests.sandbox import Sandbox
 
 FRONT_DOOR = "salto_lock_front_door"
@@ -60,18 +60,28 @@ async def test_no_secret_in_diagnostics(
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
 ) -> None:
-    """No API key, PIN, webview URL or token, or e-mail address appears anywhere."""
+    """No API key, PIN, webview URL or token, e-mail address or guest's name appears anywhere."""
     await sandbox.set_config(salto_code_delay_s=0)
+    guest = "Jane Guestname"
     response = await hass.services.async_call(
         DOMAIN,
         "create_access_code",
-        {"entity_id": "lock.front_door", "name": "Guest"},
+        {"entity_id": "lock.front_door", "name": guest},
         blocking=True,
         return_response=True,
     )
     pin = response["lock.front_door"]["code"]
     assert isinstance(pin, str)
     assert pin.isdigit()
+    # The guest opens the door with the code: the lock's latest activity names the code.
+    await sandbox.add_event(
+        FRONT_DOOR,
+        "lock.unlocked",
+        method="keycode",
+        access_code_id=response["lock.front_door"]["access_code_id"],
+    )
+    await async_refresh(hass, init_integration)
+    assert init_integration.runtime_data.activity[FRONT_DOOR].access_code_name == guest
     # An e-mail address in an error message from Seam.
     await sandbox.update_device(
         FRONT_DOOR,
@@ -107,6 +117,8 @@ async def test_no_secret_in_diagnostics(
     codes = lock_diagnostics["access_codes"]
     assert isinstance(codes, list)
     assert [code["code"] for code in codes] == [REDACTED]
+    assert [code["name"] for code in codes] == [REDACTED]
+    assert lock_diagnostics["activity"]["access_code_name"] == REDACTED
     error = lock_diagnostics["lock"]["errors"][0]
     assert error["message"] == f"Salto KS account {REDACTED} is disconnected"
     # The secrets themselves are nowhere.
@@ -118,6 +130,7 @@ async def test_no_secret_in_diagnostics(
         auth_token,
         "facilities@example.com",
         "jane@example.com",
+        guest,
     ):
         assert secret not in dumped
 

@@ -6,10 +6,12 @@ from pathlib import Path
 import re
 from typing import Any
 
+import pytest
 import yaml
 
 from custom_components.seam.const import DOMAIN
 from custom_components.seam.errors import DEFAULT_ERROR_KEY, ERROR_KEYS
+from tests.translations import english, resolve
 
 INTEGRATION = Path(__file__).resolve().parent.parent / "custom_components" / DOMAIN
 
@@ -38,10 +40,30 @@ def _json(name: str) -> Any:
     return json.loads((INTEGRATION / name).read_text())
 
 
-def test_english_translation_is_strings_json() -> None:
-    """translations/en.json is what Home Assistant shows: it must be strings.json, literally."""
-    assert _json("translations/en.json") == _json("strings.json")
-    assert "[%key:" not in (INTEGRATION / "strings.json").read_text()
+def test_english_translation_is_strings_json_resolved() -> None:
+    """translations/en.json is what Home Assistant shows: strings.json with its references
+    resolved, as Home Assistant's translation build makes it (``python -m tests.translations``).
+
+    Every reference must resolve, and strings.json does use them (no text written twice).
+    """
+    assert (INTEGRATION / "translations" / "en.json").read_text(encoding="utf-8") == english()
+    assert "[%key:" not in (INTEGRATION / "translations" / "en.json").read_text()
+    strings = (INTEGRATION / "strings.json").read_text()
+    assert "[%key:common::config_flow::error::cannot_connect%]" in strings
+    assert "[%key:component::seam::config::step::link_account::description%]" in strings
+
+
+def test_translation_references_resolve_like_home_assistant() -> None:
+    """A reference to a missing text fails, as hassfest fails it; references nest."""
+    strings = {
+        "a": {
+            "b": "Text [%key:component::seam::a::c%]",
+            "c": "[%key:common::config_flow::data::name%]",
+        }
+    }
+    assert resolve(strings) == {"a": {"b": "Text Name", "c": "Name"}}
+    with pytest.raises(KeyError):
+        resolve({"a": "[%key:component::seam::missing::text%]"})
 
 
 def test_manifest() -> None:

@@ -84,9 +84,9 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
     (after each poll), ``_async_notify_locks`` calls only the listeners of the locks that changed
     since the previous notification: whose ``Device`` is not the same object (the client returns
     the same object for an unchanged device), that appeared or disappeared, or that have new
-    activity. Every lock's listeners are called when availability changed (outage or
-    recovery). A poll that changes nothing calls no entity at all; listeners
-    without a lock context are the base class's and called after every poll.
+    activity. Every lock's listeners are called when availability changed (outage or recovery).
+    A poll that changes nothing calls no entity at all; listeners without a lock context are
+    the base class's and are called after every poll.
     """
 
     config_entry: SeamConfigEntry
@@ -312,7 +312,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         @callback
         def remove_listener() -> None:
             listeners.remove(update_callback)
-            if not listeners and self._lock_listeners.get(context) is listeners:
+            if not listeners:
                 del self._lock_listeners[context]
             if not self._lock_listeners and self._remove_notify is not None:
                 self._remove_notify()

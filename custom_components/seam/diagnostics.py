@@ -1,7 +1,8 @@
 """Diagnostics for the Seam integration: workspace, locks, accounts, access codes, polling state.
 
-Redacted: the API key, access code PINs, Connect Webview URLs and tokens, and e-mail addresses
-(by key, and any PIN, API key or e-mail address that shows up inside another text).
+Redacted: the API key, access code PINs, access codes' names and the lock activity's access
+code name (guests' names), Connect Webview URLs and tokens, and e-mail addresses (by key, and
+any PIN, API key or e-mail address that shows up inside another text).
 """
 
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ TO_REDACT = {
     CONF_API_KEY,
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,
+    "access_code_name",
     "auth_token",
     "email",
     "url",
@@ -123,6 +125,7 @@ async def async_get_device_diagnostics(
         else:
             pins = [code.code for code in access_codes if code.code]
             data["access_codes"] = [
-                {**asdict(code), "code": REDACTED if code.code else None} for code in access_codes
+                {**asdict(code), "code": REDACTED if code.code else None, "name": REDACTED}
+                for code in access_codes
             ]
     return _redact(data, entry, pins)
