@@ -1,6 +1,7 @@
 """Shared fixtures: the local Seam sandbox (real HTTP) and a config entry pointing at it."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -12,8 +13,33 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.const import CONF_API_URL, DOMAIN
-from tests import setup_integration
+from tests import contract, setup_integration
 from tests.sandbox import Sandbox
+
+_CONTRACT_LOG = pytest.StashKey[Path]()
+_CONTRACT_REPORT = pytest.StashKey[contract.ContractReport]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Have every sandbox of the run check its exchanges against Seam's OpenAPI spec."""
+    config.stash[_CONTRACT_LOG] = contract.start_log()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any request or response did not conform (tests/contract.py)."""
+    report = contract.stop_log(session.config.stash[_CONTRACT_LOG])
+    session.config.stash[_CONTRACT_REPORT] = report
+    if report.violations and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the contract check's result (and each violation) at the end of the run."""
+    report = config.stash.get(_CONTRACT_REPORT, None)
+    if report is None:
+        return
+    for line in report.lines():
+        terminalreporter.write_line(line, red=bool(report.violations))
 
 
 @pytest.fixture(autouse=True)

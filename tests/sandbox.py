@@ -325,12 +325,55 @@ class Sandbox:
         event: dict[str, Any] = result["event"]
         return event
 
+    async def add_events(
+        self,
+        device_id: str,
+        event_type: str,
+        count: int,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        **extra: Any,
+    ) -> None:
+        """Create ``count`` events 1 ms apart (the last now); method ``f"{method}_{i}"``."""
+        payload = {"event_type": event_type, "device_id": device_id, "count": count, **extra}
+        await self.control("events/add", payload, session=session)
+
     async def set_config(
-        self, *, session: aiohttp.ClientSession | None = None, **config: float
+        self, *, session: aiohttp.ClientSession | None = None, **config: float | bool | str
     ) -> dict[str, Any]:
         """E.g. ``set_config(salto_code_delay_s=0, action_attempt_delay_s=0.5)``."""
         result: dict[str, Any] = await self.control("config", dict(config), session=session)
         return result
+
+    async def advance_clock(
+        self, seconds: float, *, session: aiohttp.ClientSession | None = None
+    ) -> str:
+        """Move the sandbox clock forward (access code schedules); return its new time."""
+        result = await self.control("clock/advance", {"seconds": seconds}, session=session)
+        return str(result["now"])
+
+    async def set_unlock_behavior(
+        self,
+        device_id: str,
+        relock_after_s: float | str | None,
+        *,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """Per lock: relock after N s, never report unlocked (None), or "stays" unlocked."""
+        await self.control(
+            "devices/unlock_behavior",
+            {"device_id": device_id, "relock_after_s": relock_after_s},
+            session=session,
+        )
+
+    async def add_unmanaged_code(
+        self, device_id: str, name: str, *, session: aiohttp.ClientSession | None = None
+    ) -> str:
+        """Add a code made outside Seam (unmanaged); return its access_code_id."""
+        result = await self.control(
+            "access_codes/add_unmanaged", {"device_id": device_id, "name": name}, session=session
+        )
+        return str(result["access_code_id"])
 
     async def fault(
         self,

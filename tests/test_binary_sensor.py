@@ -63,8 +63,8 @@ async def test_door_only_where_reported(
     """Salto locks report their door, the seeded August/Schlage locks do not."""
     assert hass.states.get("binary_sensor.front_door_door").state == STATE_OFF
     assert hass.states.get("binary_sensor.meeting_room_door").state == STATE_ON
-    assert hass.states.get("binary_sensor.smart_device_door") is None
-    assert hass.states.get("binary_sensor.smart_device_connectivity").state == STATE_ON
+    assert hass.states.get("binary_sensor.garage_entry_door") is None
+    assert hass.states.get("binary_sensor.garage_entry_connectivity").state == STATE_ON
 
 
 async def test_door_opens(

@@ -52,6 +52,15 @@ WEBVIEW_URL = f"https://connect.getseam.com/connect_webviews/view?connect_webvie
 LOCK = Device.from_api(
     {"device_id": "lock_1", "device_type": "salto_lock", "capabilities_supported": ["lock"]}
 )
+# A lock of the account the webview links (ca_1), once Seam's first sync has added it.
+SYNCED_LOCK = Device.from_api(
+    {
+        "device_id": "lock_2",
+        "device_type": "salto_lock",
+        "capabilities_supported": ["lock"],
+        "connected_account_id": "ca_1",
+    }
+)
 THERMOSTAT = Device.from_api(
     {
         "device_id": "thermostat_1",
@@ -106,8 +115,11 @@ def mock_setup_entry() -> Iterator[AsyncMock]:
 
 @pytest.fixture(autouse=True)
 def fast_webview_polling() -> Iterator[None]:
-    """Poll the webview every 10 ms (instead of 2 s)."""
-    with patch("custom_components.seam.config_flow.WEBVIEW_POLL_INTERVAL", 0.01):
+    """Poll the webview every 10 ms (instead of 2 s); wait 0.3 s for a first sync (not 60 s)."""
+    with (
+        patch("custom_components.seam.config_flow.WEBVIEW_POLL_INTERVAL", 0.01),
+        patch("custom_components.seam.config_flow.FIRST_SYNC_TIMEOUT", 0.3),
+    ):
         yield
 
 
@@ -288,13 +300,23 @@ async def test_link_account_authorized(
         authorized,
     ]
     result = await _start_linking(hass, mock_seam)
-    mock_seam.create_connect_webview.assert_awaited_once_with(["salto_ks"])
+    mock_seam.create_connect_webview.assert_awaited_once_with(
+        ["salto_ks"], accepted_capabilities=["lock"], wait_for_device_creation=True
+    )
+    # Seam's first sync of the new account: no lock yet, an error, then its lock.
+    mock_seam.list_devices.side_effect = [
+        [THERMOSTAT],
+        SeamConnectionError("Timeout while calling Seam /devices/list"),
+        [THERMOSTAT, SYNCED_LOCK],
+    ]
 
     result = await _wait_for_webview_outcome(hass, result["flow_id"])
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Home (sandbox)"
     assert result["data"] == {CONF_API_KEY: API_KEY, CONF_API_URL: API_URL}
     assert mock_seam.get_connect_webview.await_count == 4
+    # The flow waited for the account's lock (all three answers were used).
+    assert mock_seam.list_devices.await_count == 4
     assert "Could not poll Connect Webview cw_1" in caplog.text
     assert AUTH_TOKEN not in caplog.text
     assert API_KEY not in caplog.text

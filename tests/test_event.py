@@ -76,7 +76,9 @@ async def test_activity_fires_events(
     )
     await sandbox.add_event(device_id, "lock.locked", method="manual")
     # Not lock activity, or not a lock: ignored.
-    await sandbox.add_event(device_id, "access_code.set", access_code_id=access_code.access_code_id)
+    await sandbox.add_event(
+        device_id, "access_code.set_on_device", access_code_id=access_code.access_code_id
+    )
     await sandbox.add_event("ecobee_device_1", "lock.unlocked", method="manual")
     await sandbox.reset_requests()
     await async_refresh(hass, init_integration)
@@ -167,3 +169,74 @@ async def test_lock_service_and_event_together(
         await hass.async_block_till_done()
     assert _fired(states, "event.meeting_room_activity") == [("locked", "remote", None)]
     assert hass.states.get("lock.meeting_room").attributes["changed_by"] == "remote"
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+async def test_activity_complete_past_the_limit(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+    order: str,
+) -> None:
+    """1,200 lock events between two polls (Seam answers 500 at a time, in either order):
+    every one fires exactly once, oldest first; the next poll fires only newer ones."""
+    await sandbox.set_config(events_order=order)
+    device_id = sandbox_state["normal_device_id"]
+    states = async_capture_events(hass, EVENT_STATE_CHANGED)
+    await sandbox.add_events(device_id, "lock.locked", 1200, method="m")
+    await sandbox.reset_requests()
+
+    await async_refresh(hass, init_integration)
+
+    fired = [method for _, method, _ in _fired(states, FRONT_DOOR_ACTIVITY)]
+    assert fired == [f"m_{index}" for index in range(1200)]
+    assert 3 <= (await sandbox.requests())["/events/list"] <= 8
+
+    states.clear()
+    await sandbox.add_events(device_id, "lock.unlocked", 3, method="n")
+    await async_refresh(hass, init_integration)
+    await async_refresh(hass, init_integration)
+    assert [method for _, method, _ in _fired(states, FRONT_DOOR_ACTIVITY)] == [
+        "n_0",
+        "n_1",
+        "n_2",
+    ]
+
+
+async def test_access_code_names_cached_and_unmanaged(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A code's name is looked up once, also for a code made outside Seam (unmanaged)."""
+    coordinator = init_integration.runtime_data
+    device_id = sandbox_state["normal_device_id"]
+    managed = await coordinator.client.create_access_code(device_id, "Cleaner")
+    unmanaged_id = await sandbox.add_unmanaged_code(device_id, "Made in the Salto app")
+    states = async_capture_events(hass, EVENT_STATE_CHANGED)
+    await sandbox.reset_requests()
+
+    for _ in range(3):
+        await sandbox.add_event(
+            device_id, "lock.unlocked", method="keycode", access_code_id=managed.access_code_id
+        )
+    await sandbox.add_event(
+        device_id,
+        "lock.unlocked",
+        method="keycode",
+        access_code_id=unmanaged_id,
+        access_code_is_managed=False,
+    )
+    await async_refresh(hass, init_integration)
+    await sandbox.add_event(
+        device_id, "lock.unlocked", method="keycode", access_code_id=managed.access_code_id
+    )
+    await async_refresh(hass, init_integration)
+
+    names = [name for _, _, name in _fired(states, FRONT_DOOR_ACTIVITY)]
+    assert names == ["Cleaner"] * 3 + ["Made in the Salto app", "Cleaner"]
+    requests = await sandbox.requests()
+    assert requests["/access_codes/get"] == 1
+    assert requests["/access_codes/unmanaged/get"] == 1

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -20,10 +21,12 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -244,11 +247,44 @@ async def test_not_remotely_operable(
 
     with pytest.raises(ServiceValidationError) as err:
         await _async_call(hass, service, SERVER_ROOM)
-    assert err.value.translation_key == f"cannot_remotely_{service}"
+    assert err.value.translation_key == f"cannot_remotely_{service}_salto"
     assert "Server Room cannot be" in str(err.value)
     assert "pass-through waiver" in str(err.value)
     assert await sandbox.requests() == {}
     assert hass.states.get(SERVER_ROOM).state == LockState.LOCKED
+
+
+@pytest.mark.parametrize(
+    ("flag", "key", "reason"),
+    [
+        (False, "cannot_remotely_unlock", "right now"),
+        (None, "no_remote_unlock", "reports no remote unlocking"),
+    ],
+    ids=["not_functional_now", "no_such_capability"],
+)
+async def test_not_remotely_unlockable_other_brand(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+    *,
+    flag: bool | None,
+    key: str,
+    reason: str,
+) -> None:
+    """can_remotely_unlock false (not working now) and absent (no such capability) differ.
+
+    Neither mentions Salto's pass-through waiver on a lock of another brand.
+    """
+    await sandbox.update_device("august_device_1", can_remotely_unlock=flag)
+    await setup_integration(hass, mock_config_entry)
+    await sandbox.reset_requests()
+
+    with pytest.raises(ServiceValidationError) as err:
+        await _async_call(hass, SERVICE_UNLOCK, "lock.garage_entry")
+    assert err.value.translation_key == key
+    assert reason in str(err.value)
+    assert "waiver" not in str(err.value)
+    assert await sandbox.requests() == {}
 
 
 async def test_offline_lock_unavailable_until_back(
@@ -306,3 +342,47 @@ async def test_changed_by_from_activity(
     await sandbox.add_event(device_id, "lock.locked", method="manual")
     await async_refresh(hass, init_integration)
     assert hass.states.get(FRONT_DOOR).attributes["changed_by"] == "manual"
+
+
+async def test_salto_momentary_unlock_shows_unlocked_then_locked(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A Salto KS web unlock is momentary: unlocked, then locked again at the next poll."""
+    await sandbox.set_unlock_behavior("salto_lock_front_door", 0.5)
+
+    await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    await asyncio.sleep(0.7)
+    await async_refresh(hass, init_integration)
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+
+
+async def test_unlock_never_reported_is_assumed_for_a_bounded_time(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A lock that never reports itself unlocked: unlocked is assumed, then Seam's state."""
+    await sandbox.set_unlock_behavior("salto_lock_front_door", None)
+
+    await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+    # Seam still reports it locked, and nothing newer: the command's result stays for now.
+    await async_refresh(hass, init_integration)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=16))
+    await hass.async_block_till_done()
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+
+
+async def test_relock_event_ends_the_assumed_state(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """Seam reporting the lock locked after the unlock command ends the assumed unlocked."""
+    await sandbox.set_unlock_behavior("salto_lock_front_door", None)
+    await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    await sandbox.add_event("salto_lock_front_door", "lock.locked", method="automatic")
+    await async_refresh(hass, init_integration)
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED

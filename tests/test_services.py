@@ -40,7 +40,8 @@ OFFLINE = "salto_lock_back_office"
 SMALL_LIMIT = "salto_lock_meeting_room"  # max_active_codes_supported: 2
 AUGUST = "august_device_1"  # reports no supported code lengths: any length is accepted
 SCHLAGE = "schlage_device_id"
-PIN_RE = re.compile(r"^\d{6}$")
+# Salto KS PINs have 6 to 10 digits (Seam's Salto KS guide).
+PIN_RE = re.compile(r"^\d{6,10}$")
 
 type LockId = Callable[[str], str]
 
@@ -146,19 +147,24 @@ async def test_create_ongoing_salto_code_waits_for_pin(
             "ends_at": None,
             "is_waiting_for_code_assignment": False,
             "recovered": False,
+            "lock_offline": False,
         }
     }
     created = response[entity_id]
     assert PIN_RE.match(created["code"])
     listed = await _codes(hass, entity_id)
-    assert listed == [{k: v for k, v in created.items() if k != "recovered"}]
+    assert listed == [{k: v for k, v in created.items() if k not in {"recovered", "lock_offline"}}]
     assert (await sandbox.requests())["/access_codes/create"] == 1
 
 
 async def test_create_time_bound_code_local_times(
     hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
 ) -> None:
-    """Naive times are in HA's time zone; Seam gets UTC; the response has ISO strings."""
+    """Naive times are in HA's time zone; Seam gets UTC; the response has ISO strings.
+
+    A Salto KS code that starts in the future gets its PIN only at its start: the action
+    answers at once (no pointless wait) with code null and the waiting flag.
+    """
     await hass.config.async_set_time_zone("Europe/Berlin")
     await sandbox.set_config(salto_code_delay_s=0)
     entity_id = lock_id(SALTO)
@@ -178,7 +184,9 @@ async def test_create_time_bound_code_local_times(
     assert created["status"] == "unset"  # not yet active
     assert created["starts_at"] == "2030-07-01T13:00:00+00:00"
     assert created["ends_at"] == "2030-07-03T11:00:00+00:00"
-    assert PIN_RE.match(created["code"])
+    assert created["code"] is None
+    assert created["is_waiting_for_code_assignment"] is True
+    assert "/access_codes/get" not in await sandbox.requests()
 
 
 async def test_create_salto_pin_slower_than_wait(
@@ -347,41 +355,12 @@ async def test_delete(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) ->
     assert (await sandbox.requests())["/action_attempts/get"] >= 1
 
 
-GUEST_CODE_AUTOMATION = """
-alias: "Guest code for each booking"
-triggers:
-  - trigger: calendar
-    event: start
-    entity_id: calendar.guest_bookings
-    offset: "-24:00:00"
-variables:
-  booking: "{{ trigger.calendar_event }}"
-actions:
-  - action: seam.create_access_code
-    target:
-      entity_id: lock.front_door
-    data:
-      name: "Guest: {{ booking.summary[:57] }}"
-      starts_at: >-
-        {{ booking.start ~ ' 15:00:00' if booking.all_day else booking.start }}
-      ends_at: >-
-        {{ booking.end ~ ' 11:00:00' if booking.all_day else booking.end }}
-    response_variable: created
-  - variables:
-      guest_code: "{{ created['lock.front_door'] }}"
-  - action: notify.mobile_app_my_phone
-    data:
-      title: "Door code for {{ booking.summary }}"
-      message: >-
-        {% if guest_code.code %}
-          PIN {{ guest_code.code }}, valid
-          {{ as_timestamp(guest_code.starts_at) | timestamp_custom('%a %d %b %H:%M') }} to
-          {{ as_timestamp(guest_code.ends_at) | timestamp_custom('%a %d %b %H:%M') }}.
-        {% else %}
-          The code was created, but Salto has not assigned the PIN yet. Run
-          seam.list_access_codes on lock.front_door in a minute to get it.
-        {% endif %}
-"""
+def _readme_yaml(heading: str) -> Any:
+    """The first YAML block after a README heading (the README's example, as users copy it)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(heading) :]
+    block = section[section.index("```yaml\n") + len("```yaml\n") :]
+    return yaml.safe_load(block[: block.index("```")])
 
 
 @pytest.mark.parametrize(
@@ -408,29 +387,83 @@ actions:
     ],
 )
 async def test_readme_guest_code_automation(
+    *,
     hass: HomeAssistant,
     sandbox: Sandbox,
     lock_id: LockId,
+    init_integration: MockConfigEntry,
     booking: dict[str, Any],
     window: str,
 ) -> None:
-    """The README's calendar example (its actions, given a booking) sends the new PIN."""
+    """The README's booking automations, end to end with the sandbox's clock.
+
+    The code starts in the future, so Salto KS has no PIN for it yet: the create answers at
+    once without one and nothing is sent. When the sandbox's clock reaches the code's start,
+    Salto assigns the PIN; the next poll sees it and fires seam_access_code_ready, and the
+    second automation sends that PIN. The PIN never reaches a state or the log.
+    """
     await hass.config.async_set_time_zone("Europe/Berlin")
     await sandbox.set_config(salto_code_delay_s=0.1)
     assert lock_id(SALTO) == "lock.front_door"
     notifications = async_mock_service(hass, "notify", "mobile_app_my_phone")
-    automation = yaml.safe_load(GUEST_CODE_AUTOMATION)
-    script = {"guest_code": {"sequence": automation["actions"]}}
+    create, send_pin = _readme_yaml("### A time-bound guest code for each booking")["automation"]
+    script = {"guest_code": {"sequence": create["actions"]}}
     assert await async_setup_component(hass, "script", {"script": script})
+    assert await async_setup_component(hass, "automation", {"automation": [send_pin]})
 
     await hass.services.async_call("script", "guest_code", {"booking": booking}, blocking=True)
 
     [code] = await _codes(hass, "lock.front_door")
     assert code["name"] == f"Guest: {booking['summary'][:57]}"
-    assert len(code["name"]) <= 64
+    assert code["code"] is None
+    assert code["status"] == "unset"
+    assert notifications == []
+
+    # A poll before the start: still no PIN, no event.
+    coordinator = init_integration.runtime_data
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert notifications == []
+
+    starts_at = dt_util.parse_datetime(code["starts_at"])
+    assert starts_at is not None
+    await sandbox.advance_clock((starts_at - dt_util.utcnow()).total_seconds() + 1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    [assigned] = await _codes(hass, "lock.front_door")
+    assert PIN_RE.match(assigned["code"])
+    assert assigned["status"] == "set"
     [notification] = notifications
-    assert notification.data["title"] == f"Door code for {booking['summary']}"
-    assert " ".join(notification.data["message"].split()) == f"PIN {code['code']}, {window}"
+    assert notification.data["title"] == f"Door code for {booking['summary'][:57]}"
+    assert " ".join(notification.data["message"].split()) == f"PIN {assigned['code']}, {window}"
+    # Seen once: a later poll fires nothing more.
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert len(notifications) == 1
+    assert all(assigned["code"] not in str(state.as_dict()) for state in hass.states.async_all())
+
+
+async def test_readme_guest_code_automation_pin_at_once(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """A booking on a lock that takes a PIN at once: the first automation sends it."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    notifications = async_mock_service(hass, "notify", "mobile_app_my_phone")
+    create, _ = _readme_yaml("### A time-bound guest code for each booking")["automation"]
+    create["actions"][0]["target"]["entity_id"] = lock_id(AUGUST)
+    create["actions"][1]["variables"]["guest_code"] = f"{{{{ created['{lock_id(AUGUST)}'] }}}}"
+    script = {"guest_code": {"sequence": create["actions"]}}
+    assert await async_setup_component(hass, "script", {"script": script})
+    booking = {"summary": "Kim", "start": "2030-12-24", "end": "2030-12-27", "all_day": True}
+
+    await hass.services.async_call("script", "guest_code", {"booking": booking}, blocking=True)
+
+    [code] = await _codes(hass, lock_id(AUGUST))
+    [notification] = notifications
+    assert " ".join(notification.data["message"].split()) == (
+        f"PIN {code['code']}, valid Tue 24 Dec 15:00 to Fri 27 Dec 11:00."
+    )
 
 
 EXPIRED_CODES_AUTOMATION = """
@@ -511,9 +544,8 @@ LATER = "2030-01-03T10:00:00+00:00"
 @pytest.mark.parametrize(
     ("device_id", "data", "key", "message"),
     [
-        (SALTO, {"name": ""}, "name_invalid", "must have 1 to 64 characters"),
-        (SALTO, {"name": "   "}, "name_invalid", None),
-        (SALTO, {"name": "x" * 65}, "name_invalid", None),
+        (SALTO, {"name": ""}, "name_empty", "must not be empty"),
+        (SALTO, {"name": "   "}, "name_empty", None),
         (SALTO, {"name": "G", "starts_at": FUTURE}, "schedule_incomplete", None),
         (SALTO, {"name": "G", "ends_at": FUTURE}, "schedule_incomplete", None),
         (
@@ -637,7 +669,13 @@ async def _august_code(hass: HomeAssistant, entity_id: str, **data: Any) -> dict
             "is not on",
         ),
         (AUGUST, {"access_code_id": "{ongoing}"}, "update_nothing", None),
-        (AUGUST, {"access_code_id": "{ongoing}", "name": ""}, "name_invalid", None),
+        (AUGUST, {"access_code_id": "{ongoing}", "name": ""}, "name_empty", None),
+        (
+            AUGUST,
+            {"access_code_id": "{ongoing}", "ongoing": True, "ends_at": FUTURE},
+            "ongoing_with_schedule",
+            None,
+        ),
         (AUGUST, {"access_code_id": "{ongoing}", "starts_at": FUTURE}, "schedule_incomplete", None),
         (
             AUGUST,
@@ -707,7 +745,11 @@ async def test_delete_validation(hass: HomeAssistant, sandbox: Sandbox, lock_id:
 
 
 async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) -> None:
-    """A lock that went offline since the last poll: its codes are not changed."""
+    """A lock that went offline since the last poll: its codes are not changed or deleted.
+
+    A new code is still created: Seam accepts it and sets it when the lock is back online
+    (the response says the lock is offline).
+    """
     entity_id = lock_id(AUGUST)
     created = await _august_code(hass, entity_id, name="G", code="4821")
     await sandbox.update_device(AUGUST, properties={"online": False})
@@ -715,7 +757,6 @@ async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id:
     code_id = created["access_code_id"]
 
     for action, data in (
-        ("create_access_code", {"name": "New"}),
         ("update_access_code", {"access_code_id": code_id, "name": "New"}),
         ("delete_access_code", {"access_code_id": code_id}),
     ):
@@ -725,11 +766,48 @@ async def test_lock_went_offline(hass: HomeAssistant, sandbox: Sandbox, lock_id:
         assert not isinstance(err.value, ServiceValidationError)
         assert err.value.translation_key == "lock_offline"
         assert str(err.value) == (
-            "Smart Device is offline. Seam cannot change its access codes until it is back online"
+            "Garage Entry is offline. Seam cannot change its access codes until it is back online"
         )
-
     assert await _writes(sandbox) == {}
-    assert [c["name"] for c in await _codes(hass, entity_id)] == ["G"]
+
+    queued = await _august_code(hass, entity_id, name="Queued", code="5932")
+    assert queued["lock_offline"] is True
+    assert [c["name"] for c in await _codes(hass, entity_id)] == ["G", "Queued"]
+
+
+async def test_name_length_from_code_constraints(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """A lock's name_length constraint limits names; without one, Seam decides."""
+    await sandbox.update_device(
+        AUGUST,
+        properties={"code_constraints": [{"constraint_type": "name_length", "max_length": 10}]},
+    )
+    await sandbox.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "create_access_code", lock_id(AUGUST), name="x" * 11, code="1234")
+    assert err.value.translation_key == "name_invalid"
+    assert "must have 1 to 10 characters" in str(err.value)
+    assert await _writes(sandbox) == {}
+
+    # A lock without the constraint: a long name goes to Seam.
+    created = await _august_code(hass, lock_id(SCHLAGE), name="y" * 80, code="4321")
+    assert created["name"] == "y" * 80
+
+
+async def test_pin_refused_by_code_constraint(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """cannot_specify_pin_code on a lock of any brand refuses a chosen PIN before sending."""
+    await sandbox.update_device(
+        AUGUST, properties={"code_constraints": [{"constraint_type": "cannot_specify_pin_code"}]}
+    )
+    await sandbox.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "create_access_code", lock_id(AUGUST), name="G", code="1234")
+    assert err.value.translation_key == "code_not_allowed"
+    assert "Garage Entry does not accept a PIN of your choice" in str(err.value)
+    assert await _writes(sandbox) == {}
 
 
 async def test_offline_lock_is_unavailable(
@@ -781,7 +859,7 @@ async def test_create_conflict(hass: HomeAssistant, sandbox: Sandbox, lock_id: L
         await _call(hass, "create_access_code", entity_id, name="Second", code="4821")
 
     assert err.value.translation_key == "seam_failed"
-    assert "Seam request for Smart Device failed" in str(err.value)
+    assert "Seam request for Garage Entry failed" in str(err.value)
     assert "4821" not in str(err.value)
 
 
@@ -866,7 +944,9 @@ async def test_several_locks_all_finish_and_failures_are_named(
 ) -> None:
     """One lock failing does not hide the others' results: the error names both kinds."""
     august, schlage = lock_id(AUGUST), lock_id(SCHLAGE)
-    await sandbox.update_device(SCHLAGE, properties={"online": False})  # since the last poll
+    await sandbox.update_device(
+        SCHLAGE, properties={"code_constraints": [{"constraint_type": "cannot_specify_pin_code"}]}
+    )
 
     with pytest.raises(HomeAssistantError) as err:
         await _call(hass, "create_access_code", [august, schlage], name="Guest", code="4821")
@@ -875,10 +955,11 @@ async def test_several_locks_all_finish_and_failures_are_named(
     assert created["name"] == "Guest"
     assert err.value.translation_key == "action_partly_failed"
     message = str(err.value)
-    assert f"{schlage}: Smart Device is offline" in message
+    assert f"{schlage}: Bathroom Door does not accept a PIN of your choice" in message
     assert f"It succeeded on: {august} (access_code_id {created['access_code_id']})" in message
     assert "4821" not in message  # never a PIN in an error
     assert await _codes(hass, schlage) == []
+    await sandbox.update_device(SCHLAGE, properties={"online": False})  # since the last poll
 
     # Without a new code, a lock it succeeded on is named by its entity id alone.
     with pytest.raises(HomeAssistantError) as err:
@@ -969,7 +1050,7 @@ async def test_invalid_input_from_seam(
 
     assert err.value.translation_key == "seam_invalid_input"
     assert (
-        "Seam rejected the request for Smart Device: "
+        "Seam rejected the request for Garage Entry: "
         "Seam /access_codes/update failed: invalid_input: bad" in str(err.value)
     )
 
@@ -986,6 +1067,7 @@ def _salto_code(**fields: Any) -> AccessCode:
         "ends_at": None,
         "is_waiting_for_code_assignment": True,
         "created_at": dt_util.utcnow(),
+        "is_managed": True,
         "errors": (),
         "warnings": (),
     }
@@ -1056,9 +1138,84 @@ async def test_delete_not_confirmed_in_time(
     ):
         await _call(hass, "delete_access_code", entity_id, access_code_id=created["access_code_id"])
 
-    assert err.value.translation_key == "action_attempt_timeout"
-    assert "still pending after 0.3s" in str(err.value)
+    assert err.value.translation_key == "access_code_change_pending"
+    assert not isinstance(err.value, ServiceValidationError)
+    assert "is still carrying it out" in str(err.value)
+    assert "It is not failed" in str(err.value)
     assert [c["status"] for c in await _codes(hass, entity_id)] == ["removing"]
+
+
+async def test_update_waits_and_reports(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """Update waits for its action attempt: a failure is reported, a pending one is not."""
+    entity_id = lock_id(AUGUST)
+    created = await _august_code(hass, entity_id, name="G", code="4821")
+    code_id = created["access_code_id"]
+    update = SeamClient.update_access_code
+
+    async def quick_update(client: SeamClient, access_code_id: str, **kwargs: Any) -> Any:
+        return await update(client, access_code_id, **kwargs, timeout=0.3, poll_interval=0.05)
+
+    with patch.object(SeamClient, "update_access_code", quick_update):
+        await sandbox.fault(
+            "/access_codes/update", "attempt_error", message="lock refused", count=1
+        )
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="H")
+        assert err.value.translation_key == "action_attempt_failed"
+        assert "lock refused" in str(err.value)
+
+        await sandbox.fault("/access_codes/update", "attempt_pending", count=1)
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="H")
+        assert err.value.translation_key == "access_code_change_pending"
+
+        await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="Kept")
+    [code] = await _codes(hass, entity_id)
+    assert code["name"] == "Kept"
+    assert code["type"] == "ongoing"
+
+
+async def test_update_time_bound_to_ongoing_salto(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, init_integration: MockConfigEntry
+) -> None:
+    """A future Salto KS code made ongoing gets its PIN now; the ready event brings it."""
+    await sandbox.set_config(salto_code_delay_s=0.1)
+    entity_id = lock_id(SALTO)
+    ready: list[dict[str, Any]] = []
+    hass.bus.async_listen("seam_access_code_ready", lambda event: ready.append(event.data))
+    response = await _call(
+        hass, "create_access_code", entity_id, name="Tomorrow", starts_at=FUTURE, ends_at=LATER
+    )
+    assert response is not None
+    code_id = response[entity_id]["access_code_id"]
+    assert response[entity_id]["code"] is None
+
+    # A rename keeps it time-bound.
+    await _call(hass, "update_access_code", entity_id, access_code_id=code_id, name="Soon")
+    [code] = await _codes(hass, entity_id)
+    assert (code["name"], code["type"], code["code"]) == ("Soon", "time_bound", None)
+
+    await _call(hass, "update_access_code", entity_id, access_code_id=code_id, ongoing=True)
+    await asyncio.sleep(0.3)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+
+    [code] = await _codes(hass, entity_id)
+    assert code["type"] == "ongoing"
+    assert code["starts_at"] is None
+    assert PIN_RE.match(code["code"])
+    assert ready == [
+        {
+            "entity_id": entity_id,
+            "access_code_id": code_id,
+            "name": "Soon",
+            "code": code["code"],
+            "starts_at": None,
+            "ends_at": None,
+        }
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -61,6 +61,16 @@ WEBVIEW_POLL_INTERVAL = 2.0
 """Seconds between two polls of the Connect Webview."""
 WEBVIEW_TIMEOUT = 600.0
 """Seconds the flow waits for the user to finish the Connect Webview."""
+FIRST_SYNC_TIMEOUT = 60.0
+"""Seconds the flow waits, after the login, for the first locks of the new account.
+
+Seam syncs a newly connected account's devices after the login (its first sync); the flow
+asks Seam to wait for them (``wait_for_device_creation``), and waits itself at most this long
+for the account's first lock. Locks that come later appear at a poll without a restart.
+"""
+ACCEPTED_CAPABILITIES = ["lock"]
+"""What the Connect Webview links: ``salto_ks`` is also the key of Seam's Salto KS access
+control system integration, so ask for locks explicitly."""
 
 SECTION_ADVANCED = "advanced"
 
@@ -131,7 +141,11 @@ class ConnectWebviewFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any]](
             return self.async_external_step_done(next_step_id=self._webview_outcome)
         if self._webview is None:
             try:
-                self._webview = await self._client.create_connect_webview([SALTO_KS_PROVIDER])
+                self._webview = await self._client.create_connect_webview(
+                    [SALTO_KS_PROVIDER],
+                    accepted_capabilities=ACCEPTED_CAPABILITIES,
+                    wait_for_device_creation=True,
+                )
             except SeamError as err:
                 _LOGGER.debug("Could not create a Connect Webview: %s", err)
                 return self.async_abort(reason="cannot_connect")
@@ -161,9 +175,33 @@ class ConnectWebviewFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any]](
                 _LOGGER.debug("Could not poll Connect Webview %s: %s", connect_webview_id, err)
                 continue
             if webview.status == "authorized" or webview.login_successful:
+                await self._async_wait_for_first_sync(webview.connected_account_id)
                 return STEP_FINISH
             if webview.status == "failed":
                 return STEP_WEBVIEW_FAILED
+
+    async def _async_wait_for_first_sync(self, connected_account_id: str | None) -> None:
+        """Wait (at most FIRST_SYNC_TIMEOUT) until the linked account has a lock at Seam."""
+        try:
+            async with asyncio.timeout(FIRST_SYNC_TIMEOUT):
+                while True:
+                    try:
+                        devices = await self._client.list_devices()
+                    except SeamError as err:
+                        _LOGGER.debug("Could not list devices after linking: %s", err)
+                    else:
+                        if any(
+                            device.is_lock
+                            and (
+                                connected_account_id is None
+                                or device.connected_account_id == connected_account_id
+                            )
+                            for device in devices
+                        ):
+                            return
+                    await asyncio.sleep(WEBVIEW_POLL_INTERVAL)
+        except TimeoutError:
+            _LOGGER.debug("No lock of the linked account yet; it will appear at a later poll")
 
     async def async_step_webview_failed(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Abort: linking the account failed."""

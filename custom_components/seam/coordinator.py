@@ -19,11 +19,13 @@ from .const import CONF_API_URL, DOMAIN
 from .errors import update_error
 from .issues import async_update_issues
 from .seam_api import (
+    AccessCode,
     Device,
     Event,
     SeamAuthError,
     SeamClient,
     SeamError,
+    SeamNotFoundError,
     SeamResponseError,
     Workspace,
 )
@@ -33,6 +35,19 @@ _LOGGER = logging.getLogger(__name__)
 
 # Seam event type -> the event entity's event type.
 ACTIVITY_EVENT_TYPES = {"lock.locked": "locked", "lock.unlocked": "unlocked"}
+# Access code events read in the same request: one of them about a code whose PIN the
+# integration is waiting for makes the poll read that code (see ``async_access_code_updated``).
+ACCESS_CODE_EVENT_TYPES = (
+    "access_code.set_on_device",
+    "access_code.changed",
+    "access_code.code_changed",
+    "access_code.scheduled_on_device",
+)
+# The Home Assistant event fired when a PIN that Seam had not assigned yet is assigned.
+EVENT_ACCESS_CODE_READY = "seam_access_code_ready"
+# The events/list window of the next poll starts this much before the last fully read time;
+# events read twice are recognised by id.
+EVENTS_OVERLAP = timedelta(seconds=1)
 # Seconds one request to Seam may take (connect to last byte) before it counts as failed.
 REQUEST_TIMEOUT = 10.0
 # Polling: every 30 s without push; with push working, every 10 min as a safety net.
@@ -55,6 +70,17 @@ type SeamConfigEntry = ConfigEntry[SeamCoordinator]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PendingCode:
+    """An access code created by an action whose PIN Seam has not assigned yet."""
+
+    entity_id: str
+    device_id: str
+    name: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LockActivity:
     """A lock or unlock reported by Seam's events (never carries a PIN)."""
 
@@ -63,6 +89,7 @@ class LockActivity:
     event_type: str
     method: str | None
     access_code_name: str | None
+    occurred_at: datetime | None
 
     @property
     def changed_by(self) -> str | None:
@@ -120,6 +147,12 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self._changed_at: dict[str, datetime] = {}
         self._pushed_at: dict[str, datetime] = {}
         self._fetching: set[str] = set()
+        # Ids of the events read at or after _events_since - EVENTS_OVERLAP (read again next poll).
+        self._last_event_ids: set[str] = set()
+        # Access code id -> its name (None: no name), looked up once.
+        self._code_names: dict[str, str | None] = {}
+        # Access code id -> a code created by an action that waits for its PIN.
+        self.pending_codes: dict[str, PendingCode] = {}
         self._known_lock_ids: set[str] | None = None
         # Device id -> the update callbacks of its entities.
         self._lock_listeners: dict[str, list[CALLBACK_TYPE]] = {}
@@ -172,23 +205,40 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         return locks
 
     async def _async_update_activity(self, locks: dict[str, Device]) -> None:
-        """Read the lock events since the previous poll (one request, every lock)."""
+        """Read the lock and access code events since the previous poll, all of them.
+
+        One request for every lock while fewer than 500 events happened since the previous
+        poll; more are read in further requests (``SeamClient.list_events``). The next poll
+        starts where this one read completely, so no event is lost or reported twice.
+        """
         since = self._events_since or dt_util.utcnow() - POLL_INTERVAL
         try:
-            events = await self.client.list_events(since, event_types=list(ACTIVITY_EVENT_TYPES))
+            read = await self.client.list_events(
+                since - EVENTS_OVERLAP,
+                event_types=[*ACTIVITY_EVENT_TYPES, *ACCESS_CODE_EVENT_TYPES],
+            )
         except SeamAuthError as err:
             raise update_error(err) from err
         except SeamError as err:
             # Lock states matter more than their history: keep them, retry these next poll.
             _LOGGER.debug("Could not read Seam events since %s: %s", since, err)
             return
-        events = sorted(events, key=lambda event: event.created_at or since)
-        if stamps := [event.created_at for event in events if event.created_at is not None]:
-            self._events_since = max(stamps)
-        elif self._events_since is None:
-            self._events_since = since
+        last_ids = self._last_event_ids
+        self._events_since = max(since, read.complete_until)
+        self._last_event_ids = {
+            event.event_id
+            for event in read.events
+            if event.created_at is None or event.created_at >= self._events_since - EVENTS_OVERLAP
+        }
+        codes_with_news: set[str] = set()
         missed_before = dt_util.utcnow() - PUSH_GRACE
-        for event in events:
+        for event in read.events:
+            if event.event_id in last_ids:
+                continue
+            if event.event_type not in ACTIVITY_EVENT_TYPES:
+                if event.access_code_id in self.pending_codes:
+                    codes_with_news.add(event.access_code_id)
+                continue
             if not self._remember(event.event_id) or event.device_id not in locks:
                 continue
             if self.push.status.active and event.created_at and event.created_at < missed_before:
@@ -199,23 +249,106 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
                 event_type=ACTIVITY_EVENT_TYPES[event.event_type],
                 method=event.method,
                 access_code_name=await self._async_access_code_name(event),
+                occurred_at=event.occurred_at or event.created_at,
             )
             self.activity[event.device_id] = activity
             self.new_activity.setdefault(event.device_id, []).append(activity)
         if self.push_missed:
             _LOGGER.debug("%s lock events arrived only by polling: polling fast", self.push_missed)
         self.async_update_poll_interval()
+        await self._async_check_pending_codes(codes_with_news)
 
     async def _async_access_code_name(self, event: Event) -> str | None:
-        """Look up the name of the access code an event reports (once per event)."""
-        if event.access_code_id is None:
+        """Return the name of the access code an event reports, looked up once per code.
+
+        Codes made outside Seam (e.g. in the Salto app) are unmanaged: their name comes from
+        ``access_codes/unmanaged/get``.
+        """
+        access_code_id = event.access_code_id
+        if access_code_id is None:
             return None
-        try:
-            access_code = await self.client.get_access_code(event.access_code_id)
-        except SeamError as err:
-            _LOGGER.debug("Could not look up the access code of event %s: %s", event.event_id, err)
-            return None
-        return access_code.name or None
+        if access_code_id in self._code_names:
+            return self._code_names[access_code_id]
+        lookups = [self.client.get_access_code, self.client.get_unmanaged_access_code]
+        if event.access_code_is_managed is False:
+            lookups.reverse()
+        for lookup in lookups:
+            try:
+                access_code = await lookup(access_code_id)
+            except SeamNotFoundError:
+                continue
+            except SeamError as err:
+                # Not cached: the next event of this code tries again.
+                _LOGGER.debug(
+                    "Could not look up the access code of event %s: %s", event.event_id, err
+                )
+                return None
+            self._code_names[access_code_id] = access_code.name or None
+            return access_code.name or None
+        self._code_names[access_code_id] = None
+        return None
+
+    # ---- access codes waiting for their PIN ------------------------------------------------
+
+    @callback
+    def async_watch_access_code(self, entity_id: str, access_code: AccessCode) -> None:
+        """Watch a code an action created without a PIN: fire ``seam_access_code_ready`` later.
+
+        The poll reads it (``access_codes/get``, one request) when Seam reports an event about
+        it, and once per poll after its ``starts_at`` has passed, until the PIN is there.
+        """
+        self.pending_codes[access_code.access_code_id] = PendingCode(
+            entity_id=entity_id,
+            device_id=access_code.device_id,
+            name=access_code.name,
+            starts_at=access_code.starts_at,
+            ends_at=access_code.ends_at,
+        )
+
+    async def _async_check_pending_codes(self, codes_with_news: set[str]) -> None:
+        """Read the pending codes that may have their PIN now (see ``async_watch_access_code``)."""
+        now = dt_util.utcnow()
+        for access_code_id, pending in list(self.pending_codes.items()):
+            if pending.ends_at is not None and pending.ends_at <= now:
+                del self.pending_codes[access_code_id]
+                continue
+            started = pending.starts_at is None or pending.starts_at <= now
+            if access_code_id not in codes_with_news and not started:
+                continue
+            try:
+                access_code = await self.client.get_access_code(access_code_id)
+            except SeamNotFoundError:
+                del self.pending_codes[access_code_id]
+                continue
+            except SeamError as err:
+                _LOGGER.debug("Could not read access code %s: %s", access_code_id, err)
+                continue
+            self.async_access_code_updated(access_code)
+
+    @callback
+    def async_access_code_updated(self, access_code: AccessCode) -> None:
+        """Take a newer state of an access code from Seam (a poll, or later a push).
+
+        When it is a code the integration waits for and it now has its PIN, fire the
+        ``seam_access_code_ready`` event: the PIN is in the event data only, never in a log
+        line, a state or an attribute.
+        """
+        pending = self.pending_codes.get(access_code.access_code_id)
+        if pending is None or access_code.code is None:
+            return
+        del self.pending_codes[access_code.access_code_id]
+        _LOGGER.debug("Access code %s has its PIN now", access_code.access_code_id)
+        self.hass.bus.async_fire(
+            EVENT_ACCESS_CODE_READY,
+            {
+                "entity_id": pending.entity_id,
+                "access_code_id": access_code.access_code_id,
+                "name": access_code.name,
+                "code": access_code.code,
+                "starts_at": access_code.starts_at.isoformat() if access_code.starts_at else None,
+                "ends_at": access_code.ends_at.isoformat() if access_code.ends_at else None,
+            },
+        )
 
     @callback
     def async_handle_push_event(self, data: dict[str, Any]) -> None:
@@ -242,6 +375,13 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         elif event.event_type.startswith(_FULL_REFRESH_EVENT_PREFIXES):
             self.config_entry.async_create_background_task(
                 self.hass, self.async_request_refresh(), "seam refresh"
+            )
+        elif event.access_code_id in self.pending_codes:
+            # A code an action waits for: read it (its PIN may be assigned now).
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_check_pending_codes({event.access_code_id}),
+                "seam access code",
             )
         elif event.device_id in self.data and event.device_id not in self._fetching:
             self._fetching.add(event.device_id)
@@ -270,6 +410,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             event_type=ACTIVITY_EVENT_TYPES[event.event_type],
             method=event.method,
             access_code_name=access_code_name,
+            occurred_at=occurred,
         )
         self.activity[device_id] = activity
         self.new_activity = {device_id: [activity]}

@@ -1,11 +1,14 @@
 """Seam locks."""
 
 import asyncio
+from datetime import datetime
 from typing import Any, override
 
 from homeassistant.components.lock import LockEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
 
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .entity import SeamEntity, async_setup_lock_entities
@@ -19,6 +22,9 @@ PARALLEL_UPDATES = 0
 # How long to wait for Seam to confirm a lock/unlock, and how often to ask (seconds).
 ACTION_TIMEOUT = 10.0
 ACTION_POLL_INTERVAL = 0.5
+# The longest a command's assumed result is shown when Seam reports no newer state (seconds):
+# a Salto KS web unlock is momentary, and such a lock may never report itself unlocked.
+ASSUMED_STATE_TIMEOUT = 15.0
 
 
 async def async_setup_entry(
@@ -40,8 +46,11 @@ class SeamLock(SeamEntity, LockEntity):
     def __init__(self, coordinator: SeamCoordinator, device_id: str) -> None:
         """Initialize the lock."""
         super().__init__(coordinator, device_id, "lock")
-        # The outcome of a successful action, shown until Seam reports the device changed.
-        self._assumed: tuple[Device | None, bool] | None = None
+        # The outcome of a successful action (the device as polled then, the assumed value, when
+        # the command was sent), shown until Seam reports a newer state of the lock or for
+        # ASSUMED_STATE_TIMEOUT at most.
+        self._assumed: tuple[Device | None, bool, datetime] | None = None
+        self._cancel_assumed: CALLBACK_TYPE | None = None
         # Held while a lock or unlock action attempt of this lock runs.
         self._operating = asyncio.Lock()
 
@@ -64,10 +73,39 @@ class SeamLock(SeamEntity, LockEntity):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Drop the assumed outcome of an action once Seam reports the device changed."""
-        if self._assumed and self._assumed[0] != self.coordinator.data.get(self.device_id):
-            self._assumed = None
+        """Drop the assumed outcome of an action once Seam reports a newer state of the lock.
+
+        Newer: the polled device changed since the command (either value), or Seam reported
+        the opposite of the command after it (a momentary unlock that locked again).
+        """
+        if self._assumed:
+            device, locked, sent_at = self._assumed
+            opposite = "unlocked" if locked else "locked"
+            activity = self.coordinator.new_activity.get(self.device_id, ())
+            if device is not self.coordinator.data.get(self.device_id) or any(
+                event.event_type == opposite and (event.occurred_at or sent_at) > sent_at
+                for event in activity
+            ):
+                self._async_drop_assumed()
         super()._handle_coordinator_update()
+
+    @callback
+    def _async_drop_assumed(self, _now: datetime | None = None) -> None:
+        """Show Seam's reported state again."""
+        self._assumed = None
+        if self._cancel_assumed is not None:
+            self._cancel_assumed()
+            self._cancel_assumed = None
+        if _now is not None:
+            self.async_write_ha_state()
+
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop the timer of an assumed state."""
+        if self._cancel_assumed is not None:
+            self._cancel_assumed()
+            self._cancel_assumed = None
+        await super().async_will_remove_from_hass()
 
     @override
     async def async_lock(self, **kwargs: Any) -> None:
@@ -83,11 +121,22 @@ class SeamLock(SeamEntity, LockEntity):
         """Run a lock or unlock action attempt (one at a time) and show its progress and result."""
         async with self._operating:
             device = self.device
-            if not (device.can_remotely_lock if lock else device.can_remotely_unlock):
+            can = device.can_remotely_lock if lock else device.can_remotely_unlock
+            if not can:
+                # Seam's capability flags: false = the lock has the capability but it does not
+                # work now (for Salto KS: no pass-through waiver); absent = no such capability.
+                name = device.display_name
+                if can is None:
+                    raise invalid("no_remote_lock" if lock else "no_remote_unlock", name=name)
+                if device.is_salto:
+                    raise invalid(
+                        "cannot_remotely_lock_salto" if lock else "cannot_remotely_unlock_salto",
+                        name=name,
+                    )
                 raise invalid(
-                    "cannot_remotely_lock" if lock else "cannot_remotely_unlock",
-                    name=device.display_name,
+                    "cannot_remotely_lock" if lock else "cannot_remotely_unlock", name=name
                 )
+            sent_at = dt_util.utcnow()
             client = self.coordinator.client
             self._attr_is_locking = lock
             self._attr_is_unlocking = not lock
@@ -99,7 +148,11 @@ class SeamLock(SeamEntity, LockEntity):
             except SeamError as err:
                 raise action_error(self.coordinator, err, device.display_name) from err
             else:
-                self._assumed = (self.coordinator.data.get(self.device_id), lock)
+                self._async_drop_assumed()
+                self._assumed = (self.coordinator.data.get(self.device_id), lock, sent_at)
+                self._cancel_assumed = async_call_later(
+                    self.hass, ASSUMED_STATE_TIMEOUT, self._async_drop_assumed
+                )
             finally:
                 self._attr_is_locking = self._attr_is_unlocking = False
                 self.async_write_ha_state()

@@ -14,7 +14,7 @@ entity's state or attributes.
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -37,7 +37,13 @@ from .const import DOMAIN
 from .coordinator import SeamCoordinator
 from .entity import SeamEntity
 from .errors import action_error, failed, invalid
-from .seam_api import AccessCode, Device, SeamConnectionError, SeamError
+from .seam_api import (
+    AccessCode,
+    Device,
+    SeamActionAttemptTimeoutError,
+    SeamConnectionError,
+    SeamError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,8 +58,7 @@ ATTR_ENDS_AT = "ends_at"
 ATTR_NAME = "name"
 ATTR_STARTS_AT = "starts_at"
 ATTR_WAIT_FOR_CODE = "wait_for_code"
-
-NAME_MAX_LENGTH = 64
+ATTR_ONGOING = "ongoing"
 # How long create_access_code waits for Salto to assign a PIN, and how often it asks.
 CODE_WAIT_TIMEOUT = 30.0
 CODE_POLL_INTERVAL = 1.0
@@ -61,8 +66,11 @@ CODE_POLL_INTERVAL = 1.0
 # code of that name created this recently as ours.
 RECOVERY_DELAY = 2.0
 RECOVERY_WINDOW = timedelta(minutes=1)
-# Seam removes codes in this state; they no longer count against the lock's limit.
-STATUS_REMOVING = "removing"
+# Codes in these states are active on the lock and count against its limit
+# (max_active_codes_supported); a future time-bound code ("unset") does not.
+ACTIVE_STATUSES = frozenset({"set", "setting"})
+# Seam's device warning when the lock holds as many codes as it can.
+WARNING_MAX_CODES_REACHED = "max_access_codes_reached"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,7 @@ class _Target:
     """One targeted lock, as it was when the action started."""
 
     coordinator: SeamCoordinator
+    entity_id: str
     device_id: str
     lock: str  # the lock's name, for messages
 
@@ -80,6 +89,18 @@ class _Target:
         except SeamError as err:
             raise action_error(self.coordinator, err, self.lock) from err
         return result
+
+    async def change(self, request: Awaitable[Any], access_code_id: str) -> None:
+        """Await an update or delete of a code; an attempt still pending is not a failure."""
+        try:
+            await request
+        except SeamActionAttemptTimeoutError as err:
+            # Seam accepted the change and is still carrying it out (a lock can take long).
+            raise failed(
+                "access_code_change_pending", lock=self.lock, access_code_id=access_code_id
+            ) from err
+        except SeamError as err:
+            raise action_error(self.coordinator, err, self.lock) from err
 
 
 type _LockAction = Callable[[_Target, ServiceCall], Awaitable[ServiceResponse]]
@@ -111,6 +132,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 probatio.Required(ATTR_ACCESS_CODE_ID): cv.string,
                 probatio.Optional(ATTR_NAME): cv.string,
                 **schedule,
+                probatio.Optional(ATTR_ONGOING, default=False): cv.boolean,
             },
             _async_update_access_code,
             SupportsResponse.NONE,
@@ -147,7 +169,9 @@ def _for_each_lock(
 
     async def _async_run(entities: list[SeamEntity], call: ServiceCall) -> EntityServiceResponse:
         targets = [
-            _Target(entity.coordinator, entity.device_id, entity.device.display_name)
+            _Target(
+                entity.coordinator, entity.entity_id, entity.device_id, entity.device.display_name
+            )
             for entity in entities
         ]
         results = await asyncio.gather(
@@ -188,28 +212,28 @@ def _success(entity_id: str, result: ServiceResponse) -> str:
 
 
 async def _async_create_access_code(target: _Target, call: ServiceCall) -> ServiceResponse:
-    """Create an ongoing or time-bound code; optionally wait for Salto to assign its PIN."""
+    """Create an ongoing or time-bound code; wait for its PIN when it comes soon.
+
+    A code whose PIN Seam assigns later (a future time-bound Salto KS code gets it at its
+    start) is answered at once with ``code: null``; the coordinator fires
+    ``seam_access_code_ready`` with the PIN when Seam assigns it.
+    """
     client = target.coordinator.client
-    name = _validated_name(call.data[ATTR_NAME])
     starts_at, ends_at = _validated_schedule(
         call.data.get(ATTR_STARTS_AT), call.data.get(ATTR_ENDS_AT)
     )
     code: str | None = call.data.get(ATTR_CODE) or None  # an empty code: the lock chooses
-    device = await _async_online_device(target)
+    # An offline lock: Seam accepts the code and sets it when the lock is back online.
+    device = await target.call(client.get_device(target.device_id))
+    name = _validated_name(call.data[ATTR_NAME], device)
     lock = target.lock
     if code is not None:
-        if device.is_salto:
-            raise invalid("code_not_allowed_salto", lock=lock)
-        if not (code.isascii() and code.isdigit()):
-            raise invalid("code_not_digits")
-        if device.supported_code_lengths and len(code) not in device.supported_code_lengths:
-            lengths = ", ".join(str(length) for length in device.supported_code_lengths)
-            raise invalid("code_length_unsupported", lock=lock, lengths=lengths)
+        _validate_pin(code, device, lock)
     existing = await target.call(client.list_access_codes(target.device_id))
     limit = device.max_active_codes_supported
-    active = sum(1 for existing_code in existing if existing_code.status != STATUS_REMOVING)
-    if limit is not None and active >= limit:
-        raise invalid("max_codes_reached", lock=lock, count=str(active), max=str(limit))
+    active = sum(1 for existing_code in existing if existing_code.status in ACTIVE_STATUSES)
+    if device.has_warning(WARNING_MAX_CODES_REACHED) or (limit is not None and active >= limit):
+        raise invalid("max_codes_reached", lock=lock, count=str(active), max=str(limit or active))
 
     recovered = False
     try:
@@ -224,9 +248,18 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
         raise action_error(target.coordinator, err, lock) from err
     _check_code_errors(access_code, lock)
 
-    if call.data[ATTR_WAIT_FOR_CODE] and access_code.code is None:
+    starts_later = starts_at is not None and starts_at > dt_util.utcnow() + timedelta(
+        seconds=CODE_WAIT_TIMEOUT
+    )
+    if call.data[ATTR_WAIT_FOR_CODE] and access_code.code is None and not starts_later:
         access_code = await _async_wait_for_code(target, access_code)
-    return {**_code_response(access_code), "recovered": recovered}
+    if access_code.code is None:
+        target.coordinator.async_watch_access_code(target.entity_id, access_code)
+    return {
+        **_code_response(access_code),
+        "recovered": recovered,
+        "lock_offline": device.online is False,
+    }
 
 
 async def _async_list_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
@@ -236,33 +269,49 @@ async def _async_list_access_codes(target: _Target, call: ServiceCall) -> Servic
 
 
 async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
-    """Rename and/or reschedule one of the lock's codes."""
+    """Rename, reschedule or make ongoing one of the lock's codes; wait until Seam confirms."""
     name: str | None = call.data.get(ATTR_NAME)
     starts_at: datetime | None = call.data.get(ATTR_STARTS_AT)
     ends_at: datetime | None = call.data.get(ATTR_ENDS_AT)
-    if name is None and starts_at is None and ends_at is None:
+    ongoing: bool = call.data[ATTR_ONGOING]
+    if name is None and starts_at is None and ends_at is None and not ongoing:
         raise invalid("update_nothing")
+    if ongoing and (starts_at is not None or ends_at is not None):
+        raise invalid("ongoing_with_schedule")
+    device = await _async_online_device(target)
     if name is not None:
-        name = _validated_name(name)
-    await _async_online_device(target)
+        name = _validated_name(name, device)
     current = await _async_code_on_lock(target, call.data[ATTR_ACCESS_CODE_ID])
     if starts_at is not None or ends_at is not None:
         # A missing bound keeps the code's current one.
         starts_at, ends_at = _validated_schedule(
             starts_at or current.starts_at, ends_at or current.ends_at
         )
-    await target.call(
+    await target.change(
         target.coordinator.client.update_access_code(
-            current.access_code_id, name=name, starts_at=starts_at, ends_at=ends_at
-        )
+            current.access_code_id,
+            name=name,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            ongoing=ongoing,
+        ),
+        current.access_code_id,
     )
+    if ongoing and current.code is None:
+        target.coordinator.async_watch_access_code(
+            target.entity_id, replace(current, starts_at=None, ends_at=None)
+        )
 
 
 async def _async_delete_access_code(target: _Target, call: ServiceCall) -> None:
     """Delete one of the lock's codes and wait until Seam confirms it."""
     await _async_online_device(target)
     current = await _async_code_on_lock(target, call.data[ATTR_ACCESS_CODE_ID])
-    await target.call(target.coordinator.client.delete_access_code(current.access_code_id))
+    await target.change(
+        target.coordinator.client.delete_access_code(current.access_code_id),
+        current.access_code_id,
+    )
+    target.coordinator.pending_codes.pop(current.access_code_id, None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,12 +319,37 @@ async def _async_delete_access_code(target: _Target, call: ServiceCall) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _validated_name(name: str) -> str:
-    """Return the name without surrounding spaces; it must have 1 to 64 characters."""
+def _validated_name(name: str, device: Device) -> str:
+    """Return the name without surrounding spaces, within the lock's ``name_length`` constraint.
+
+    Without such a constraint any non-empty name is sent, and Seam decides.
+    """
     name = name.strip()
-    if not 1 <= len(name) <= NAME_MAX_LENGTH:
-        raise invalid("name_invalid", max=str(NAME_MAX_LENGTH))
+    low = max(device.name_min_length or 1, 1)
+    high = device.name_max_length
+    if len(name) < low or (high is not None and len(name) > high):
+        if high is None:
+            raise invalid("name_empty")
+        raise invalid("name_invalid", min=str(low), max=str(high))
     return name
+
+
+def _validate_pin(code: str, device: Device, lock: str) -> None:
+    """Check a chosen PIN against what Seam documents for the lock.
+
+    ``code_constraints`` (``cannot_specify_pin_code``; Salto KS locks, whose guide says Salto
+    generates the PIN), the digits, and ``supported_code_lengths`` when the lock reports them.
+    A lock that reports no lengths: Seam decides, and its refusal is passed on.
+    """
+    if not device.can_specify_pin_code or device.is_salto:
+        raise invalid(
+            "code_not_allowed_salto" if device.is_salto else "code_not_allowed", lock=lock
+        )
+    if not (code.isascii() and code.isdigit()):
+        raise invalid("code_not_digits")
+    if device.supported_code_lengths and len(code) not in device.supported_code_lengths:
+        lengths = ", ".join(str(length) for length in device.supported_code_lengths)
+        raise invalid("code_length_unsupported", lock=lock, lengths=lengths)
 
 
 def _validated_schedule(

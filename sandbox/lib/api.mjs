@@ -137,6 +137,58 @@ const schedule = (world, delayMs, fn) => {
 const secondsToMs = (seconds) =>
   Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : null
 
+/** The sandbox clock (ms): real time plus the control API's clock offset. */
+export const sandboxNow = (sandbox) => Date.now() + (sandbox.config.clock_offset_s ?? 0) * 1000
+
+/**
+ * Apply the Salto KS access code schedules due by the sandbox clock: a future time-bound code
+ * gets its PIN at starts_at and goes `set` (Salto keeps its user "unsubscribed" until then:
+ * docs/brand-guides/salto-ks-access-control-system/programming-code-based-salto-ks-credentials.md),
+ * and is removed from the lock at ends_at (status `unset`, event
+ * access_code.removed_from_device, an event type of the spec). Runs before every API request
+ * and when the clock moves.
+ */
+export const applyCodeSchedules = (sandbox) => {
+  const db = sandbox.world.db
+  const now = sandboxNow(sandbox)
+  for (const code of db.getState().access_codes) {
+    if (code.type !== "time_bound" || code.ends_at == null) continue
+    const device = db.getState().devices.find((d) => d.device_id === code.device_id)
+    if (!isSaltoDevice(device)) continue
+    if (new Date(code.ends_at).getTime() <= now) {
+      if (code.status !== "unset" || code.is_scheduled_on_device) {
+        db.updateAccessCode({
+          access_code_id: code.access_code_id,
+          status: "unset",
+          is_scheduled_on_device: false,
+          is_waiting_for_code_assignment: false,
+        })
+        addCodeEvent(db, code, device, "access_code.removed_from_device", now)
+      }
+    } else if (
+      code.is_waiting_for_code_assignment &&
+      sandbox.world.codesWaitingForStart.has(code.access_code_id) &&
+      new Date(code.starts_at).getTime() <= now
+    ) {
+      sandbox.world.codesWaitingForStart.delete(code.access_code_id)
+      assignSaltoCode(sandbox, code.access_code_id)
+    }
+  }
+}
+
+const addCodeEvent = (db, code, device, event_type, nowMs) => {
+  const at = new Date(nowMs ?? Date.now()).toISOString()
+  db.addEvent({
+    event_type,
+    workspace_id: code.workspace_id,
+    device_id: code.device_id,
+    access_code_id: code.access_code_id,
+    connected_account_id: device?.connected_account_id,
+    created_at: at,
+    occurred_at: at,
+  })
+}
+
 // ---------------------------------------------------------------- devices
 
 const queryHash = (filters) =>
@@ -344,25 +396,41 @@ const lockAction = (action) => (ctx) => {
           },
         }
       }
-      const properties = { locked: locking }
-      if (current.properties?.salto_ks_metadata != null) {
-        properties.salto_ks_metadata = {
-          ...current.properties.salto_ks_metadata,
-          locked_state: locking ? "locked" : "unlocked",
+      // Salto KS web unlock is momentary (Seam's Salto KS guide: the lock opens for a few
+      // seconds, then locks itself): per lock, it relocks after `relock_after_s`, or never
+      // reports the unlocked state (null), or stays unlocked ("stays", other brands).
+      const behavior = ctx.world.unlockBehavior
+      let relockAfter = "stays"
+      if (!locking && behavior.has(device_id)) relockAfter = behavior.get(device_id)
+      else if (!locking && isSaltoDevice(current)) relockAfter = ctx.sandbox.config.salto_relock_after_s
+      const setLocked = (locked, extra = {}) => {
+        const properties = { locked }
+        const latest = findDevice(db, workspace_id, device_id)
+        if (latest == null) return
+        if (latest.properties?.salto_ks_metadata != null) {
+          properties.salto_ks_metadata = {
+            ...latest.properties.salto_ks_metadata,
+            locked_state: locked ? "locked" : "unlocked",
+          }
         }
+        db.updateDevice({ device_id, properties })
+        const now = new Date().toISOString()
+        db.addEvent({
+          event_type: locked ? "lock.locked" : "lock.unlocked",
+          workspace_id,
+          device_id,
+          connected_account_id: current.connected_account_id,
+          created_at: now,
+          occurred_at: now,
+          ...extra,
+        })
       }
-      db.updateDevice({ device_id, properties })
-      const now = new Date().toISOString()
-      db.addEvent({
-        event_type: locking ? "lock.locked" : "lock.unlocked",
-        workspace_id,
-        device_id,
-        connected_account_id: current.connected_account_id,
-        action_attempt_id,
-        method: "remote",
-        created_at: now,
-        occurred_at: now,
-      })
+      if (relockAfter !== null) {
+        setLocked(locking, { action_attempt_id, method: "remote" })
+      }
+      if (relockAfter !== null && relockAfter !== "stays") {
+        schedule(ctx.world, secondsToMs(relockAfter), () => setLocked(true, { method: "automatic" }))
+      }
       return { result: {} }
     },
     { sync: parseBool(params.sync), fault },
@@ -371,21 +439,23 @@ const lockAction = (action) => (ctx) => {
 
 // ---------------------------------------------------------------- access codes
 
+/** A Salto KS PIN: 6 to 10 digits (Seam's Salto KS guide: Salto generates PINs of 6-10 digits). */
 const generateSaltoPin = (db, device_id) => {
   const used = new Set(
     db.getState().access_codes.filter((ac) => ac.device_id === device_id).map((ac) => ac.code),
   )
   for (;;) {
-    const pin = String(randomInt(0, 1_000_000)).padStart(6, "0")
+    const length = randomInt(6, 11)
+    const pin = Array.from({ length }, () => String(randomInt(0, 10))).join("")
     if (!used.has(pin)) return pin
   }
 }
 
-const assignSaltoCode = (ctx, access_code_id) => {
-  const db = ctx.world.db
+const assignSaltoCode = (sandbox, access_code_id) => {
+  const db = sandbox.world.db
   const code = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
   if (code == null || !code.is_waiting_for_code_assignment) return
-  const now = Date.now()
+  const now = sandboxNow(sandbox)
   const active =
     code.type !== "time_bound" ||
     (new Date(code.starts_at).getTime() <= now && now < new Date(code.ends_at).getTime())
@@ -397,15 +467,8 @@ const assignSaltoCode = (ctx, access_code_id) => {
     is_scheduled_on_device: true,
   })
   const device = db.getState().devices.find((d) => d.device_id === code.device_id)
-  if (active) {
-    db.addEvent({
-      event_type: "access_code.set",
-      workspace_id: code.workspace_id,
-      device_id: code.device_id,
-      access_code_id,
-      connected_account_id: device?.connected_account_id,
-    })
-  }
+  // access_code.set_on_device: "An access code was set on a device" (spec, events).
+  if (active) addCodeEvent(db, code, device, "access_code.set_on_device")
 }
 
 const createAccessCode = (ctx) => {
@@ -431,12 +494,18 @@ const createAccessCode = (ctx) => {
   }
 
   const db = ctx.world.db
+  // A future time-bound code waits for starts_at (see applyCodeSchedules), listed as Seam's
+  // Salto KS guide shows it: code null, status 'unset'.
+  const waitsForStart =
+    ctx.sandbox.config.salto_pin_at_starts_at &&
+    starts_at != null &&
+    starts_at.getTime() > sandboxNow(ctx.sandbox)
   const access_code = db.addAccessCode({
     device_id,
     name,
     code: null,
     workspace_id,
-    status: "setting",
+    status: waitsForStart ? "unset" : "setting",
     is_waiting_for_code_assignment: true,
     is_scheduled_on_device: false,
     pulled_backup_access_code_id: null,
@@ -451,23 +520,88 @@ const createAccessCode = (ctx) => {
     access_code_id: access_code.access_code_id,
     connected_account_id: device.connected_account_id,
   })
-  const delayMs = secondsToMs(ctx.sandbox.config.salto_code_delay_s)
-  schedule(ctx.world, delayMs, () => assignSaltoCode(ctx, access_code.access_code_id))
+  if (waitsForStart) {
+    ctx.world.codesWaitingForStart.add(access_code.access_code_id)
+  } else {
+    const delayMs = secondsToMs(ctx.sandbox.config.salto_code_delay_s)
+    schedule(ctx.world, delayMs, () => assignSaltoCode(ctx.sandbox, access_code.access_code_id))
+  }
   return { access_code }
 }
 
+/**
+ * access_codes/update returns an UPDATE_ACCESS_CODE action attempt (spec, access_codes/update
+ * response: action_attempt). A rename keeps the code's type; `type: "ongoing"` turns a
+ * time-bound code into an ongoing one (spec: "type ... ongoing"); starts_at with ends_at makes
+ * it time-bound. (The fake turns every update without times into an ongoing code.)
+ */
 const updateAccessCode = (ctx) => {
   const workspace_id = authenticate(ctx)
   const params = getParams(ctx)
   const db = ctx.world.db
-  const code = requireAccessCode(db, workspace_id, requireString(params, "access_code_id"))
+  const access_code_id = requireString(params, "access_code_id")
+  const code = requireAccessCode(db, workspace_id, access_code_id)
   const device = findDevice(db, workspace_id, code.device_id)
   if (isSaltoDevice(device) && params.code != null && params.code !== code.code) {
     throw badRequest(
       "Salto KS locks do not accept a custom code: Salto generates the PIN.",
     )
   }
-  return DELEGATE
+  const name = optionalString(params, "name")
+  const type = optionalString(params, "type")
+  if (type != null && type !== "ongoing" && type !== "time_bound") {
+    throw badRequest('"type" must be "ongoing" or "time_bound"')
+  }
+  const starts_at = parseTimestamp(params.starts_at, "starts_at")
+  const ends_at = parseTimestamp(params.ends_at, "ends_at")
+  if (type === "ongoing" && (starts_at != null || ends_at != null)) {
+    throw badRequest("An ongoing access code has no starts_at or ends_at")
+  }
+  if (type === "time_bound" && (starts_at ?? code.starts_at) == null) {
+    throw badRequest("'time_bound' Access codes must include both starts_at and ends_at")
+  }
+  const fault = ctx.sandbox.faults.take(ctx.path, ATTEMPT_FAULTS)
+  return runAttempt(
+    ctx,
+    "UPDATE_ACCESS_CODE",
+    () => {
+      const current = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
+      if (current == null) {
+        return { error: { type: "access_code_not_found", message: "Access code was deleted" } }
+      }
+      const patch = { access_code_id }
+      if (name != null) patch.name = name
+      if (type === "ongoing") {
+        Object.assign(patch, { type: "ongoing", starts_at: null, ends_at: null })
+      } else if (starts_at != null || ends_at != null) {
+        Object.assign(patch, {
+          type: "time_bound",
+          starts_at: (starts_at ?? new Date(current.starts_at)).toISOString(),
+          ends_at: (ends_at ?? new Date(current.ends_at)).toISOString(),
+        })
+      }
+      db.updateAccessCode(patch)
+      const waiting = ctx.world.codesWaitingForStart
+      if (isSaltoDevice(device) && current.is_waiting_for_code_assignment) {
+        const startsAt = patch.type === "ongoing" ? null : new Date(patch.starts_at ?? current.starts_at)
+        if (
+          ctx.sandbox.config.salto_pin_at_starts_at &&
+          startsAt != null &&
+          startsAt.getTime() > sandboxNow(ctx.sandbox)
+        ) {
+          waiting.add(access_code_id)
+        } else {
+          waiting.delete(access_code_id)
+          db.updateAccessCode({ access_code_id, status: "setting" })
+          const delayMs = secondsToMs(ctx.sandbox.config.salto_code_delay_s)
+          schedule(ctx.world, delayMs, () => assignSaltoCode(ctx.sandbox, access_code_id))
+        }
+      }
+      addCodeEvent(db, current, device, "access_code.changed")
+      return { result: {} }
+    },
+    { sync: parseBool(params.sync), fault },
+  )
 }
 
 const listAccessCodes = (ctx) => {
@@ -485,6 +619,7 @@ const listAccessCodes = (ctx) => {
       (ac) =>
         ac.workspace_id === workspace_id &&
         !(ac.is_backup ?? false) &&
+        ac.is_managed !== false &&
         (device_id == null || ac.device_id === device_id) &&
         (access_code_ids == null || access_code_ids.includes(ac.access_code_id)),
     )
@@ -512,12 +647,49 @@ const deleteAccessCode = (ctx) => {
         workspace_id,
         device_id: current.device_id,
         access_code_id,
+        code: current.code ?? null, // spec: the access_code.deleted event requires `code`
         connected_account_id: device?.connected_account_id,
       })
       return { result: {} }
     },
     { sync: parseBool(params.sync), fault },
   )
+}
+
+/**
+ * access_codes/unmanaged/get (spec): a code made outside Seam (e.g. in the Salto app). The
+ * sandbox keeps them as access codes with is_managed false (control API events/add can
+ * reference them).
+ */
+const getUnmanagedAccessCode = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const params = getParams(ctx)
+  const access_code_id = requireString(params, "access_code_id")
+  const code = ctx.world.db
+    .getState()
+    .access_codes.find(
+      (ac) =>
+        ac.access_code_id === access_code_id &&
+        ac.workspace_id === workspace_id &&
+        ac.is_managed === false,
+    )
+  if (code == null) {
+    throw notFound("access_code_not_found", "Could not find an unmanaged access_code")
+  }
+  return { access_code: code }
+}
+
+/** access_codes/get answers managed codes only (unmanaged ones: access_codes/unmanaged/get). */
+const getManagedAccessCode = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const access_code_id = optionalString(getParams(ctx), "access_code_id")
+  if (access_code_id != null) {
+    const code = requireAccessCode(ctx.world.db, workspace_id, access_code_id)
+    if (code.is_managed === false) {
+      throw notFound("access_code_not_found", "Could not find an access_code with device_id or access_code_id")
+    }
+  }
+  return DELEGATE
 }
 
 // ---------------------------------------------------------------- events
@@ -545,8 +717,9 @@ const listEvents = (ctx) => {
   const event_type = one("event_type")
   const event_types = many("event_types")
   const connected_account_id = one("connected_account_id")
-  const limit = params.limit == null ? undefined : Number(params.limit)
-  if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0)) {
+  // Spec, events/list: limit "Maximum number of events to return", default 500.
+  const limit = params.limit == null ? 500 : Number(params.limit)
+  if (!Number.isInteger(limit) || limit <= 0) {
     throw badRequest('Expected positive integer for "limit"')
   }
 
@@ -564,8 +737,13 @@ const listEvents = (ctx) => {
     if (connected_account_id != null && e.connected_account_id !== connected_account_id) return false
     return true
   })
-  if (limit !== undefined) events = events.slice(0, limit)
-  return { events }
+  // Seam documents no order: "desc" (newest first) or "asc" by the control API's events_order.
+  const sign = ctx.sandbox.config.events_order === "asc" ? 1 : -1
+  events = [...events].sort((a, b) => {
+    if (a.created_at === b.created_at) return a.event_id < b.event_id ? -sign : sign
+    return a.created_at < b.created_at ? -sign : sign
+  })
+  return { events: events.slice(0, limit) }
 }
 
 // ---------------------------------------------------------------- connect webviews
@@ -607,8 +785,14 @@ const createConnectWebview = (ctx) => {
   return { connect_webview }
 }
 
-/** Called by the webview page after a good login. */
-export const authorizeConnectWebview = (world, connect_webview_id, { buildDevices }) => {
+/**
+ * Called by the webview page after a good login. The connected account exists at once; its
+ * locks appear when its first sync ends, with the event connected_account.completed_first_sync
+ * (spec, connect_webviews/create.wait_for_device_creation, default false: without it Seam
+ * completes the webview before the devices are synced). With wait_for_device_creation, or
+ * firstSyncDelayS 0, the locks are there when the webview is authorized.
+ */
+export const authorizeConnectWebview = (world, connect_webview_id, { buildDevices, firstSyncDelayS = 0 }) => {
   const db = world.db
   const webview = db
     .getState()
@@ -623,8 +807,17 @@ export const authorizeConnectWebview = (world, connect_webview_id, { buildDevice
     email: "jane@example.com",
     workspace_id: webview.workspace_id,
   })
-  const devices = buildDevices({ n, connected_account_id, workspace_id: webview.workspace_id })
-  db.setState({ devices: [...db.getState().devices, ...devices] })
+  const base = { workspace_id: webview.workspace_id, connected_account_id }
+  const syncDevices = () => {
+    const devices = buildDevices({ n, connected_account_id, workspace_id: webview.workspace_id })
+    db.setState({ devices: [...db.getState().devices, ...devices] })
+    for (const device of devices) {
+      db.addEvent({ event_type: "device.connected", ...base, device_id: device.device_id })
+    }
+    db.addEvent({ event_type: "connected_account.completed_first_sync", ...base })
+  }
+  const delayMs = webview.wait_for_device_creation ? 0 : secondsToMs(firstSyncDelayS) ?? 0
+  if (delayMs === 0) syncDevices()
   const now = new Date().toISOString()
   db.updateConnectWebview({
     connect_webview_id,
@@ -634,12 +827,9 @@ export const authorizeConnectWebview = (world, connect_webview_id, { buildDevice
     selected_provider: "salto_ks",
     authorized_at: now,
   })
-  const base = { workspace_id: webview.workspace_id, connected_account_id }
   db.addEvent({ event_type: "connect_webview.login_succeeded", ...base, connect_webview_id })
   db.addEvent({ event_type: "connected_account.connected", ...base, connect_webview_id })
-  for (const device of devices) {
-    db.addEvent({ event_type: "device.connected", ...base, device_id: device.device_id })
-  }
+  if (delayMs > 0) schedule(world, delayMs, syncDevices)
   return db.getState().connect_webviews.find((cw) => cw.connect_webview_id === connect_webview_id)
 }
 
@@ -667,6 +857,8 @@ const routes = {
   "/webhooks/list": { methods: ["GET", "POST"], handler: webhookRoute("list") },
   "/webhooks/get": { methods: ["GET", "POST"], handler: webhookRoute("get") },
   "/webhooks/delete": { methods: ["POST", "DELETE"], handler: webhookRoute("delete") },
+  "/access_codes/unmanaged/get": { methods: ["GET", "POST"], handler: getUnmanagedAccessCode },
+  "/access_codes/get": { methods: ["GET", "POST"], handler: getManagedAccessCode },
 }
 
 /**
@@ -674,6 +866,7 @@ const routes = {
  * Throws HttpError for Seam-style errors.
  */
 export const handleApiRoute = (ctx) => {
+  applyCodeSchedules(ctx.sandbox)
   const route = routes[ctx.path]
   if (route == null) return DELEGATE
   if (!route.methods.includes(ctx.method)) {

@@ -6,6 +6,7 @@ import {
   SALTO_CONNECTED_ACCOUNT_ID,
   SANDBOX_WORKSPACE_ID,
 } from "./devices.mjs"
+import { applyCodeSchedules, sandboxNow } from "./api.mjs"
 import { badRequest, HttpError, notFound, sendJson } from "./http.mjs"
 import { addDevicesBulk, describeWorld } from "./state.mjs"
 import { handleWebview } from "./webview.mjs"
@@ -14,7 +15,28 @@ import { webhookControlRoutes } from "./webhooks.mjs"
 export const DEFAULT_CONFIG = Object.freeze({
   salto_code_delay_s: 1,
   action_attempt_delay_s: 0,
+  // The sandbox clock: seconds added to the real time for access code schedules (starts_at,
+  // ends_at). Moved with POST /_sandbox/clock/advance.
+  clock_offset_s: 0,
+  // Salto KS keeps a future time-bound code's user "unsubscribed" until starts_at, and the code
+  // has no PIN until then (docs/brand-guides/salto-locks/get-started-with-salto-locks.md: a
+  // future time_bound code is listed with code=None, status='unset'). false = the old
+  // behaviour (PIN after salto_code_delay_s whatever the start).
+  salto_pin_at_starts_at: true,
+  // Seconds after a Connect Webview login until the connected account's first sync ends and
+  // its locks appear (connected_account.completed_first_sync); 0 = in the login step. Spec,
+  // connect_webviews/create.wait_for_device_creation: "whether Seam should finish syncing all
+  // devices ... before completing the associated Connect Webview" (default false).
+  first_sync_delay_s: 2,
+  // events/list order. Seam documents no order (docs/api-reference/events/list.md), so both:
+  // "desc" = newest first, "asc" = oldest first.
+  events_order: "desc",
+  // Salto KS web unlock is momentary: seconds after unlock_door until the lock reports
+  // locked again (null in per-lock options = never reports unlocked).
+  salto_relock_after_s: 5,
 })
+
+const CONFIG_CHOICES = { events_order: ["asc", "desc"] }
 
 const MAX_ADD_COUNT = 100_000
 
@@ -140,25 +162,39 @@ const removeDevice = (sandbox, payload) => {
   return { ok: true, device_id }
 }
 
+/**
+ * Add an event; with `count`, that many (1 ms apart, the last one now), each with
+ * `${method}_${i}` as method when a method is given.
+ */
 const addEvent = (sandbox, payload) => {
   const world = sandbox.world
-  const { device_id, event_type, ...extra } = payload
+  const { device_id, event_type, count, ...extra } = payload
   if (typeof event_type !== "string" || event_type === "") {
     throw badRequest('"event_type" is required')
   }
+  if (count != null && (!Number.isInteger(count) || count < 1 || count > MAX_ADD_COUNT)) {
+    throw badRequest(`"count" must be an integer between 1 and ${MAX_ADD_COUNT}`)
+  }
   const device = device_id == null ? undefined : findDeviceOr404(world, device_id)
-  const now = new Date().toISOString()
-  const event = world.db.addEvent({
-    workspace_id: device?.workspace_id ?? SANDBOX_WORKSPACE_ID,
-    ...(device != null
-      ? { device_id, connected_account_id: device.connected_account_id }
-      : {}),
-    created_at: now,
-    occurred_at: now,
-    ...extra,
-    event_type,
-  })
-  return { ok: true, event }
+  const base = Date.now()
+  const events = []
+  for (let i = 0; i < (count ?? 1); i += 1) {
+    const at = new Date(base - ((count ?? 1) - 1 - i)).toISOString()
+    events.push(
+      world.db.addEvent({
+        workspace_id: device?.workspace_id ?? SANDBOX_WORKSPACE_ID,
+        ...(device != null
+          ? { device_id, connected_account_id: device.connected_account_id }
+          : {}),
+        created_at: at,
+        occurred_at: at,
+        ...extra,
+        ...(count != null && typeof extra.method === "string" ? { method: `${extra.method}_${i}` } : {}),
+        event_type,
+      }),
+    )
+  }
+  return count == null ? { ok: true, event: events[0] } : { ok: true, count: events.length }
 }
 
 // Spec: event lock.locked / lock.unlocked, `method` enum keycode|manual|automatic|unknown|remote|card,
@@ -233,6 +269,18 @@ const doorBurst = (sandbox, payload) => {
 const setConfig = (sandbox, payload) => {
   for (const [key, value] of Object.entries(payload)) {
     if (!(key in DEFAULT_CONFIG)) throw badRequest(`Unknown config key "${key}"`)
+    const kind = typeof DEFAULT_CONFIG[key]
+    if (kind === "boolean") {
+      if (typeof value !== "boolean") throw badRequest(`"${key}" must be true or false`)
+      continue
+    }
+    if (kind === "string") {
+      if (!CONFIG_CHOICES[key].includes(value)) {
+        throw badRequest(`"${key}" must be one of ${CONFIG_CHOICES[key].join(", ")}`)
+      }
+      continue
+    }
+    if (key === "clock_offset_s" && typeof value === "number" && Number.isFinite(value)) continue
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
       throw badRequest(`"${key}" must be a non-negative number of seconds`)
     }
@@ -255,8 +303,47 @@ const routes = {
   "POST devices/door": (sandbox, payload) => doorChange(sandbox, payload),
   "POST devices/door/burst": (sandbox, payload) => doorBurst(sandbox, payload),
   ...webhookControlRoutes,
+  // A code made outside Seam (e.g. in the Salto app): access_codes/unmanaged/get finds it.
+  "POST access_codes/add_unmanaged": (sandbox, payload) => {
+    const device = findDeviceOr404(sandbox.world, requireDeviceId(payload))
+    const { name = "Unmanaged code", code = null } = payload
+    const access_code = sandbox.world.db.addAccessCode({
+      device_id: device.device_id,
+      workspace_id: device.workspace_id,
+      name,
+      code,
+      type: "ongoing",
+      status: "set",
+      is_managed: false,
+    })
+    return { ok: true, access_code_id: access_code.access_code_id }
+  },
   "GET config": (sandbox) => ({ ...sandbox.config }),
   "POST config": (sandbox, payload) => setConfig(sandbox, payload),
+  "GET clock": (sandbox) => ({ now: new Date(sandboxNow(sandbox)).toISOString() }),
+  // Move the sandbox clock forward by `seconds` and apply the access code schedules now due.
+  "POST clock/advance": (sandbox, payload) => {
+    const { seconds } = payload
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+      throw badRequest('"seconds" must be a non-negative number')
+    }
+    sandbox.config.clock_offset_s += seconds
+    applyCodeSchedules(sandbox)
+    return { ok: true, now: new Date(sandboxNow(sandbox)).toISOString() }
+  },
+  // Per-lock remote unlock behaviour: {device_id, relock_after_s: number | null} (null = the
+  // lock never reports unlocked), or {device_id, relock_after_s: "stays"} to keep it unlocked.
+  "POST devices/unlock_behavior": (sandbox, payload) => {
+    const device_id = requireDeviceId(payload)
+    findDeviceOr404(sandbox.world, device_id)
+    const { relock_after_s } = payload
+    if (!(relock_after_s === null || relock_after_s === "stays" ||
+      (typeof relock_after_s === "number" && relock_after_s >= 0))) {
+      throw badRequest('"relock_after_s" must be a number of seconds, null or "stays"')
+    }
+    sandbox.world.unlockBehavior.set(device_id, relock_after_s)
+    return { ok: true, device_id, relock_after_s }
+  },
   "GET faults": (sandbox) => ({ faults: sandbox.faults.list() }),
   "POST faults": (sandbox, payload) => ({ ok: true, fault: sandbox.faults.add(payload) }),
   "POST faults/clear": (sandbox) => {
@@ -286,7 +373,14 @@ const parseForm = (req, rawBody) => {
 /** `subpath` is the part after "/_sandbox/", without a trailing slash. */
 export const handleControl = async (sandbox, req, res, subpath, url, rawBody) => {
   if (subpath === "webview") {
-    handleWebview(sandbox.world, req, res, url, req.method === "POST" ? parseForm(req, rawBody) : {})
+    handleWebview(
+      sandbox.world,
+      req,
+      res,
+      url,
+      req.method === "POST" ? parseForm(req, rawBody) : {},
+      sandbox.config,
+    )
     return
   }
   const method = req.method === "HEAD" ? "GET" : req.method

@@ -29,29 +29,26 @@ export const batteryStatus = (level) => {
   return "full"
 }
 
-/** Salto KS reports battery as a word, not a number. */
-export const saltoBatteryWord = (level) => {
-  if (level <= 0.1) return "critical"
-  if (level <= 0.25) return "low"
-  if (level < 0.9) return "normal"
-  return "full"
-}
+/**
+ * Salto KS reports battery as a word in salto_ks_metadata.battery_level (spec:
+ * a string). Seam's Salto guide (seamapi/docs, "3 — Retrieve Salto Devices")
+ * shows "fresh" for a full battery; no other word is documented, so the
+ * sandbox reports "fresh" above the low threshold and "low" below it (the
+ * integration reads the numeric properties.battery_level, never the word).
+ */
+export const saltoBatteryWord = (level) => (level <= 0.25 ? "low" : "fresh")
+
+// spec: device.errors[] "device_disconnected" ("Indicates that the device is
+// disconnected"); "device_offline" is marked deprecated in the spec.
+export const OFFLINE_ERROR_CODE = "device_disconnected"
 
 export const offlineError = (created_at = new Date().toISOString()) => ({
-  error_code: "device_offline",
-  message: "Device is offline",
+  error_code: OFFLINE_ERROR_CODE,
+  message: "Device is disconnected",
   is_device_error: true,
   created_at,
 })
 
-const SALTO_MODELS = {
-  escutcheon: "XS4 One Escutcheon",
-  cylinder: "Neo Cylinder",
-  wall_reader: "XS4 Wall Reader",
-  locker: "XS4 Locker",
-}
-
-let lockIdSeq = 0
 
 /**
  * A complete salto_lock device object, shaped like the fake's own devices
@@ -76,8 +73,9 @@ export const buildSaltoDevice = ({
   errors,
   warnings = [],
 }) => {
-  lockIdSeq += 1
-  const model = SALTO_MODELS[lock_type] ?? "XS4 One"
+  // Seam's Salto example (seamapi/docs, Salto guide) reports the lock type as
+  // the model too: {"model": "wall_reader_pin", "lock_type": "wall_reader_pin"}.
+  const model = lock_type
   return {
     device_id,
     is_managed: true,
@@ -102,15 +100,19 @@ export const buildSaltoDevice = ({
       door_open,
       battery_level,
       battery: { level: battery_level, status: batteryStatus(battery_level) },
+      // spec: properties.model is required; Seam's Salto example has no model
+      // name, so the sandbox reports the lock type as its display name.
       model: {
         display_name: model,
         manufacturer_display_name: "Salto",
       },
       manufacturer: "salto",
       supported_code_lengths: [6],
+      // Seam's Salto KS guide: "you cannot specify a custom PIN code. Instead, Salto KS
+      // generates the PIN code" (spec: code_constraints, constraint_type cannot_specify_pin_code).
+      code_constraints: [{ constraint_type: "cannot_specify_pin_code" }],
       max_active_codes_supported,
       has_direct_power: false,
-      serial_number: `SKS-${String(lockIdSeq).padStart(6, "0")}`,
       currently_triggering_noise_threshold_ids: [],
       salto_ks_metadata: {
         lock_id: `${device_id}_salto_id`,
@@ -203,7 +205,7 @@ export const SEEDED_SALTO_LOCKS = [
     name: "Server Room",
     can_remotely_unlock: false,
     battery_level: 0.95,
-    lock_type: "wall_reader",
+    lock_type: "wall_reader_pin", // Seam's Salto example's lock type
   },
   {
     role: "small_code_limit",
@@ -272,10 +274,15 @@ export const applyDevicePatch = (device, patch) => {
   }
 
   if ("online" in propPatch && !("errors" in top)) {
-    const others = (next.errors ?? []).filter((e) => e.error_code !== "device_offline")
+    const others = (next.errors ?? []).filter((e) => e.error_code !== OFFLINE_ERROR_CODE)
     next.errors = props.online ? others : [...others, offlineError()]
   }
 
+  // A capability flag patched to null is dropped: Seam leaves can_* out for a device that has
+  // no such capability (spec: device.can_remotely_unlock, "false" = not functional now).
+  for (const [key, value] of Object.entries(top)) {
+    if (key.startsWith("can_") && value === null) delete next[key]
+  }
   next.properties = props
   next.device_id = device.device_id
   return next

@@ -2,6 +2,8 @@
 import http from "node:http"
 
 import { DELEGATE, authenticate, handleApiRoute } from "./api.mjs"
+import { conformResponse } from "./conform.mjs"
+import { createContractLog, observeExchange } from "./contract.mjs"
 import { DEFAULT_CONFIG, handleControl } from "./control.mjs"
 import { SANDBOX_API_KEY } from "./devices.mjs"
 import { Faults } from "./faults.mjs"
@@ -32,10 +34,16 @@ SEAM_API_URL=..., SEAM_API_KEY=... and SEAM_SANDBOX_READY when it answers.
 Options:
   --port N             port to listen on (0 = any free port)
   --exit-with-parent   exit when the parent process goes away
+  --contract-log FILE  check every API exchange against Seam's OpenAPI spec and
+                       append the results to FILE (also $SEAM_SANDBOX_CONTRACT_LOG)
 `
 
 const parseArgs = (argv) => {
-  const options = { port: undefined, exitWithParent: false }
+  const options = {
+    port: undefined,
+    exitWithParent: false,
+    contractLog: process.env.SEAM_SANDBOX_CONTRACT_LOG,
+  }
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]
     if (arg === "--help" || arg === "-h") {
@@ -45,6 +53,8 @@ const parseArgs = (argv) => {
       options.port = argv[++i]
     } else if (arg.startsWith("--port=")) {
       options.port = arg.slice("--port=".length)
+    } else if (arg === "--contract-log") {
+      options.contractLog = argv[++i]
     } else if (arg === "--exit-with-parent") {
       options.exitWithParent = true
     } else {
@@ -71,8 +81,9 @@ const isPassThrough = (path) =>
 
 const MALFORMED_BODY = '{"ok": true, "devices": [{"device_id": "salto_lock_front_d'
 
-const createSandbox = () => {
+const createSandbox = (options) => {
   const sandbox = {
+    contractLog: createContractLog(options.contractLog),
     world: null,
     port: 0,
     baseUrl: "",
@@ -206,7 +217,10 @@ const handleRequest = async (sandbox, req, res) => {
       return
     }
     default:
-      await runApi(sandbox, world, req, res, ctxBase)
+      // Only here: the injected faults above are deliberate departures and are not checked.
+      await observeExchange(sandbox.contractLog, { req, res, route: path, rawBody }, () =>
+        conformResponse({ res, route: path, world }, () => runApi(sandbox, world, req, res, ctxBase)),
+      )
   }
 }
 
@@ -225,7 +239,7 @@ const checkHealth = (port) =>
 
 export const main = async (argv) => {
   const options = parseArgs(argv)
-  const sandbox = createSandbox()
+  const sandbox = createSandbox(options)
 
   const server = http.createServer((req, res) => {
     handleRequest(sandbox, req, res).catch((error) => {

@@ -14,6 +14,7 @@ import {
   SEEDED_SALTO_LOCKS,
 } from "./devices.mjs"
 import { attachWebhooks } from "./webhooks.mjs"
+import { nameSeedLocks } from "./seed-names.mjs"
 
 /**
  * Run fake.startServer() with http.Server#listen replaced by a no-op, then take
@@ -88,6 +89,7 @@ export const createWorld = async ({ port, baseUrl }) => {
   await fake.seed()
   const db = fake.database
   setTruthfulCapabilities(db)
+  nameSeedLocks(db)
   const handler = await getFakeRequestHandler(fake, { port, baseUrl })
 
   addSaltoConnectedAccount(db, {
@@ -143,6 +145,10 @@ export const createWorld = async ({ port, baseUrl }) => {
     counters: { added: 0, webviewAccounts: 0 },
     timers: new Set(),
     disposed: false,
+    // device_id -> remote unlock behaviour (see POST /_sandbox/devices/unlock_behavior).
+    unlockBehavior: new Map(),
+    // Salto KS codes whose PIN comes at starts_at (see applyCodeSchedules in api.mjs).
+    codesWaitingForStart: new Set(),
   }
   // Deliveries start after the seed: its events predate every webhook.
   world.detachWebhooks = attachWebhooks(world)

@@ -85,7 +85,7 @@ export const buildWebviewDevices = ({ n, connected_account_id, workspace_id }) =
 }
 
 /** GET shows the form; POST checks the credentials. */
-export const handleWebview = (world, req, res, url, form) => {
+export const handleWebview = (world, req, res, url, form, config = {}) => {
   const connect_webview_id =
     url.searchParams.get("connect_webview_id") ?? form.connect_webview_id ?? ""
   const auth_token = url.searchParams.get("auth_token") ?? form.auth_token ?? ""
@@ -124,6 +124,7 @@ export const handleWebview = (world, req, res, url, form) => {
   }
   const authorized = authorizeConnectWebview(world, connect_webview_id, {
     buildDevices: buildWebviewDevices,
+    firstSyncDelayS: config.first_sync_delay_s ?? 0,
   })
   sendHtml(res, 200, successPage(authorized))
 }

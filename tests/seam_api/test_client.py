@@ -25,6 +25,7 @@ from custom_components.seam.seam_api import (
     ConnectWebview,
     Device,
     Event,
+    EventsRead,
     SeamActionAttemptError,
     SeamActionAttemptTimeoutError,
     SeamAuthError,
@@ -159,8 +160,8 @@ def test_device_from_api_minimal() -> None:
         display_name="dev_3",
         connected_account_id="",
         workspace_id="",
-        can_remotely_lock=False,
-        can_remotely_unlock=False,
+        can_remotely_lock=None,
+        can_remotely_unlock=None,
         can_program_online_access_codes=False,
         online=None,
         locked=None,
@@ -172,9 +173,45 @@ def test_device_from_api_minimal() -> None:
         serial_number=None,
         supported_code_lengths=(),
         max_active_codes_supported=None,
+        code_constraints=(),
+        name_min_length=None,
+        name_max_length=None,
         errors=(),
         warnings=(),
     )
+    assert device.can_specify_pin_code
+
+
+def test_device_documented_fields() -> None:
+    """Device info, code constraints and capability flags from Seam's documented fields."""
+    device = Device.from_api(
+        {
+            "device_id": "dev_6",
+            "can_remotely_lock": True,
+            "can_remotely_unlock": False,
+            "device_manufacturer": {"manufacturer": "salto", "display_name": "Salto"},
+            "warnings": [{"warning_code": "max_access_codes_reached", "message": "full"}],
+            "properties": {
+                "serial_number": "SN-1",
+                "salto_ks_metadata": {"lock_id": "L1", "model": "wall_reader_pin"},
+                "code_constraints": [
+                    {"constraint_type": "cannot_specify_pin_code"},
+                    {"constraint_type": "name_length", "min_length": 2, "max_length": 15},
+                    "garbage",
+                ],
+            },
+        }
+    )
+    assert device.can_remotely_lock is True
+    assert device.can_remotely_unlock is False
+    assert device.manufacturer == "Salto"
+    assert device.model == "wall_reader_pin"
+    assert device.serial_number == "SN-1"
+    assert device.code_constraints == ("cannot_specify_pin_code", "name_length")
+    assert (device.name_min_length, device.name_max_length) == (2, 15)
+    assert not device.can_specify_pin_code
+    assert device.has_warning("max_access_codes_reached")
+    assert not device.has_warning("salto_ks_office_mode")
 
 
 def test_device_from_api_wrong_types() -> None:
@@ -209,8 +246,8 @@ def test_device_from_api_wrong_types() -> None:
     assert device.display_name == "dev_4"
     assert device.connected_account_id == ""
     assert device.workspace_id == ""
-    assert device.can_remotely_lock is False
-    assert device.can_remotely_unlock is False
+    assert device.can_remotely_lock is None
+    assert device.can_remotely_unlock is None
     assert device.online is None
     assert device.locked is None
     assert device.door_open is None
@@ -1229,19 +1266,71 @@ async def test_list_events(client: SeamClient, sandbox: Sandbox, ids: dict[str, 
     device_id = ids["normal_device_id"]
     await client.unlock_door(device_id, poll_interval=0.05)
     await sandbox.add_event(device_id, "lock.locked", method="manual")
-    events = await client.list_events(since)
-    types = [event.event_type for event in events]
+    read = await client.list_events(since)
+    types = [event.event_type for event in read.events]
     assert "lock.unlocked" in types
     assert "lock.locked" in types
-    unlocked = await client.list_events(since, event_types=["lock.unlocked"])
+    unlocked = (await client.list_events(since, event_types=["lock.unlocked"])).events
     assert [event.event_type for event in unlocked] == ["lock.unlocked"]
     assert unlocked[0].device_id == device_id
     assert unlocked[0].method == "remote"
     assert unlocked[0].occurred_at is not None
     assert unlocked[0].occurred_at >= since
-    locked = await client.list_events(since, event_types=["lock.locked"])
+    locked = (await client.list_events(since, event_types=["lock.locked"])).events
     assert [event.method for event in locked] == ["manual"]
-    assert await client.list_events(datetime.now(UTC) + timedelta(hours=1)) == []
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert await client.list_events(later) == EventsRead(events=[], complete_until=later)
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+async def test_list_events_reads_past_the_limit(
+    client: SeamClient, sandbox: Sandbox, ids: dict[str, Any], order: str
+) -> None:
+    """1,200 events, 500 per answer, in either order: every one exactly once, oldest first."""
+    await sandbox.set_config(events_order=order)
+    device_id = ids["normal_device_id"]
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    base = datetime.now(UTC)
+    for index in range(1200):
+        at = (base + timedelta(milliseconds=index)).isoformat()
+        await sandbox.add_event(
+            device_id, "lock.locked", method=f"m{index}", created_at=at, occurred_at=at
+        )
+    await sandbox.reset_requests()
+    read = await client.list_events(since, event_types=["lock.locked"])
+    methods = [event.method for event in read.events]
+    assert methods == [f"m{index}" for index in range(1200)]
+    assert read.complete_until == read.events[-1].created_at
+    assert (await sandbox.requests()).get("/events/list", 0) <= 8
+
+
+async def test_list_events_stops_at_what_it_read_completely(
+    client: SeamClient, sandbox: Sandbox, ids: dict[str, Any]
+) -> None:
+    """With too few requests allowed, only a complete prefix is returned."""
+    await sandbox.set_config(events_order="asc")
+    device_id = ids["normal_device_id"]
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    base = datetime.now(UTC)
+    for index in range(30):
+        at = (base + timedelta(milliseconds=index)).isoformat()
+        await sandbox.add_event(
+            device_id, "lock.locked", method=f"m{index}", created_at=at, occurred_at=at
+        )
+    read = await client.list_events(since, event_types=["lock.locked"], limit=10, max_requests=2)
+    methods = [event.method for event in read.events]
+    assert methods == [f"m{index}" for index in range(len(methods))]
+    assert 0 < len(methods) < 30
+    assert all(event.created_at < read.complete_until for event in read.events)
+    # The next read starts a little before complete_until (Seam documents no bound semantics);
+    # events read twice have the same id.
+    rest = await client.list_events(
+        read.complete_until - timedelta(milliseconds=1), event_types=["lock.locked"], limit=10
+    )
+    seen = {event.event_id for event in read.events}
+    assert [event.method for event in read.events] + [
+        event.method for event in rest.events if event.event_id not in seen
+    ] == [f"m{index}" for index in range(30)]
 
 
 async def test_outage_is_connection_error(

@@ -8,7 +8,9 @@ from .client import (
     ACTION_STATUS_ERROR,
     ACTION_STATUS_SUCCESS,
     DEFAULT_API_URL,
+    EVENTS_LIMIT,
     PAGE_SIZE,
+    EventsRead,
     SeamClient,
 )
 from .errors import (
@@ -40,6 +42,7 @@ __all__ = [
     "ACTION_STATUS_ERROR",
     "ACTION_STATUS_SUCCESS",
     "DEFAULT_API_URL",
+    "EVENTS_LIMIT",
     "PAGE_SIZE",
     "AccessCode",
     "ActionAttempt",
@@ -47,6 +50,7 @@ __all__ = [
     "ConnectedAccount",
     "Device",
     "Event",
+    "EventsRead",
     "Rejection",
     "SeamActionAttemptError",
     "SeamActionAttemptTimeoutError",

@@ -11,7 +11,7 @@ code PINs and connect webview URLs (which carry an ``auth_token``) are kept out 
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from http import HTTPStatus
 import logging
 import re
@@ -49,6 +49,13 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://connect.getseam.com"
 PAGE_SIZE = 500
+# events/list: events per request (Seam's default and what we ask for explicitly), and the most
+# requests one list_events call makes before it stops at what it has fully read.
+EVENTS_LIMIT = 500
+EVENTS_MAX_REQUESTS = 20
+# A window's bounds overlap by this much so that an event exactly at a bound is read whatever
+# Seam's bound semantics (the spec calls `between` exclusive); duplicates are dropped by id.
+_EVENTS_OVERLAP = timedelta(milliseconds=1)
 _MAX_PAGES = 1000
 _REQUEST_ID_HEADER = "seam-request-id"
 _AUTH_TOKEN_RE = re.compile(r"(auth_token=)[^&\s\"'<>]+", re.IGNORECASE)
@@ -67,6 +74,18 @@ def _isoformat(value: datetime) -> str:
 # --------------------------------------------------------------------------------------------
 # Client
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventsRead:
+    """The result of ``list_events``: events oldest first, and how far they are complete.
+
+    ``complete_until`` is the time up to which every event was read: the next read starts
+    there (it equals the ``since`` asked for when nothing could be read completely).
+    """
+
+    events: list[Event]
+    complete_until: datetime
 
 
 @dataclass(slots=True)
@@ -411,6 +430,13 @@ class SeamClient:
         )
         return AccessCode.from_api(data)
 
+    async def get_unmanaged_access_code(self, access_code_id: str) -> AccessCode:
+        """Return one access code made outside Seam (e.g. in the lock maker's app)."""
+        data = await self._get_resource(
+            "access_codes/unmanaged/get", "access_code", {"access_code_id": access_code_id}
+        )
+        return AccessCode.from_api(data)
+
     async def update_access_code(
         self,
         access_code_id: str,
@@ -418,16 +444,24 @@ class SeamClient:
         name: str | None = None,
         starts_at: datetime | None = None,
         ends_at: datetime | None = None,
-    ) -> None:
-        """Rename and/or reschedule an access code."""
+        ongoing: bool = False,
+        timeout: float = 10.0,  # noqa: ASYNC109 - public API name
+        poll_interval: float = 0.5,
+    ) -> ActionAttempt:
+        """Rename and/or reschedule an access code (``ongoing``: drop its time window).
+
+        Waits for the ``UPDATE_ACCESS_CODE`` action attempt like ``delete_access_code``.
+        """
         payload: dict[str, Any] = {"access_code_id": access_code_id}
         if name is not None:
             payload["name"] = name
+        if ongoing:
+            payload["type"] = "ongoing"
         if starts_at is not None:
             payload["starts_at"] = _isoformat(starts_at)
         if ends_at is not None:
             payload["ends_at"] = _isoformat(ends_at)
-        await self._request("access_codes/update", payload)
+        return await self._run_action("access_codes/update", payload, timeout, poll_interval)
 
     async def delete_access_code(
         self,
@@ -441,9 +475,24 @@ class SeamClient:
             "access_codes/delete", {"access_code_id": access_code_id}, timeout, poll_interval
         )
 
-    async def create_connect_webview(self, accepted_providers: list[str]) -> ConnectWebview:
-        """Create a Connect Webview for linking a provider account."""
+    async def create_connect_webview(
+        self,
+        accepted_providers: list[str],
+        *,
+        accepted_capabilities: list[str] | None = None,
+        wait_for_device_creation: bool | None = None,
+    ) -> ConnectWebview:
+        """Create a Connect Webview for linking a provider account.
+
+        ``accepted_capabilities`` (e.g. ``["lock"]``) says which kind of devices to link;
+        ``wait_for_device_creation`` asks Seam to finish syncing the account's devices before
+        it completes the webview.
+        """
         payload: dict[str, Any] = {"accepted_providers": list(accepted_providers)}
+        if accepted_capabilities is not None:
+            payload["accepted_capabilities"] = list(accepted_capabilities)
+        if wait_for_device_creation is not None:
+            payload["wait_for_device_creation"] = wait_for_device_creation
         data = await self._get_resource("connect_webviews/create", "connect_webview", payload)
         return ConnectWebview.from_api(data)
 
@@ -460,11 +509,67 @@ class SeamClient:
         return [ConnectedAccount.from_api(item) for item in items]
 
     async def list_events(
-        self, since: datetime, *, event_types: list[str] | None = None
-    ) -> list[Event]:
-        """Return events since ``since`` (optionally of the given types only)."""
-        payload: dict[str, Any] = {"since": _isoformat(since)}
+        self,
+        since: datetime,
+        *,
+        event_types: list[str] | None = None,
+        limit: int = EVENTS_LIMIT,
+        max_requests: int = EVENTS_MAX_REQUESTS,
+    ) -> EventsRead:
+        """Return every event after ``since`` (optionally of the given types only), oldest first.
+
+        ``events/list`` returns at most ``limit`` events and has no pagination, and Seam
+        documents no order: a full answer holds either the oldest or the newest ``limit``
+        events of the window. Either way it is a run of consecutive events, so the events
+        strictly between its oldest and newest time are complete, and what is left are the two
+        windows on either side (``between``, one of them nearly empty). Those are read the
+        same way, oldest window first, until every window is read or ``max_requests`` were
+        made; ``complete_until`` then says up to where the result is complete.
+        """
+        start = since
+        base: dict[str, Any] = {"limit": limit}
         if event_types is not None:
-            payload["event_types"] = list(event_types)
-        items, _ = await self._get_list("events/list", "events", payload)
-        return [Event.from_api(item) for item in items]
+            base["event_types"] = list(event_types)
+        found: dict[str, Event] = {}
+        # Windows still to read, oldest first: (start, end or None for "until now").
+        windows: list[tuple[datetime, datetime | None]] = [(start, None)]
+        requests = 0
+        while windows and requests < max_requests:
+            low, high = windows.pop(0)
+            payload = dict(base)
+            if high is None:
+                payload["since"] = _isoformat(low)
+            else:
+                payload["between"] = [_isoformat(low), _isoformat(high)]
+            items, _ = await self._get_list("events/list", "events", payload)
+            requests += 1
+            page = [Event.from_api(item) for item in items]
+            for event in page:
+                found.setdefault(event.event_id, event)
+            stamps = [event.created_at for event in page if event.created_at is not None]
+            if len(page) < limit or not stamps:
+                continue
+            oldest, newest = min(stamps), max(stamps)
+            if oldest == newest:
+                # A full answer of events all at one instant cannot be split further.
+                _LOGGER.debug("More than %s Seam events at %s; some may be missed", limit, oldest)
+                continue
+            # The run's own span is complete; read both sides (with a small overlap).
+            windows[:0] = [
+                (low, oldest + _EVENTS_OVERLAP),
+                (newest - _EVENTS_OVERLAP, high),
+            ]
+        complete_until = windows[0][0] if windows else None
+        events = sorted(
+            (
+                event
+                for event in found.values()
+                if complete_until is None
+                or (event.created_at is not None and event.created_at < complete_until)
+            ),
+            key=lambda event: (event.created_at or since, event.event_id),
+        )
+        if complete_until is None:
+            stamps = [event.created_at for event in events if event.created_at is not None]
+            complete_until = max([since, *stamps])
+        return EventsRead(events=events, complete_until=complete_until)

@@ -167,8 +167,10 @@ class Device:
     display_name: str
     connected_account_id: str
     workspace_id: str
-    can_remotely_lock: bool
-    can_remotely_unlock: bool
+    # Seam's capability flags: None when absent (the device has no such capability), False when
+    # the device has it but it does not work now.
+    can_remotely_lock: bool | None
+    can_remotely_unlock: bool | None
     can_program_online_access_codes: bool
     online: bool | None
     locked: bool | None
@@ -180,8 +182,22 @@ class Device:
     serial_number: str | None
     supported_code_lengths: tuple[int, ...]
     max_active_codes_supported: int | None
+    # properties.code_constraints: the constraint_type of each (e.g. cannot_specify_pin_code),
+    # and the name length limits of a name_length constraint.
+    code_constraints: tuple[str, ...]
+    name_min_length: int | None
+    name_max_length: int | None
     errors: tuple[SeamIssue, ...]
     warnings: tuple[SeamIssue, ...]
+
+    @property
+    def can_specify_pin_code(self) -> bool:
+        """Whether an access code's PIN can be chosen (no ``cannot_specify_pin_code``)."""
+        return "cannot_specify_pin_code" not in self.code_constraints
+
+    def has_warning(self, code: str) -> bool:
+        """Whether Seam reports the warning ``code`` on the device."""
+        return any(warning.code == code for warning in self.warnings)
 
     @property
     def is_lock(self) -> bool:
@@ -206,12 +222,20 @@ class Device:
         props = get_dict(data, "properties")
         battery = get_dict(props, "battery")
         model = get_dict(props, "model")
+        salto = get_dict(props, "salto_ks_metadata") or get_dict(props, "salto_metadata")
         battery_level = get_float(props, "battery_level")
         if battery_level is None:
             battery_level = get_float(battery, "level")
-        lock_id = get_str(get_dict(props, "salto_ks_metadata"), "lock_id")
-        if lock_id is None:
-            lock_id = get_str(get_dict(props, "salto_metadata"), "lock_id")
+        constraints = [
+            item for item in get_list(props, "code_constraints") if isinstance(item, dict)
+        ]
+        name_length = next(
+            (item for item in constraints if item.get("constraint_type") == "name_length"), {}
+        )
+        min_length, max_length = (
+            get_float(name_length, "min_length"),
+            get_float(name_length, "max_length"),
+        )
         return cls(
             device_id=device_id,
             device_type=get_str(data, "device_type") or "",
@@ -221,8 +245,8 @@ class Device:
             display_name=(get_str(data, "display_name") or get_str(props, "name") or device_id),
             connected_account_id=get_str(data, "connected_account_id") or "",
             workspace_id=get_str(data, "workspace_id") or "",
-            can_remotely_lock=get_bool(data, "can_remotely_lock") is True,
-            can_remotely_unlock=get_bool(data, "can_remotely_unlock") is True,
+            can_remotely_lock=get_bool(data, "can_remotely_lock"),
+            can_remotely_unlock=get_bool(data, "can_remotely_unlock"),
             can_program_online_access_codes=(
                 get_bool(data, "can_program_online_access_codes") is True
             ),
@@ -231,17 +255,28 @@ class Device:
             door_open=get_bool(props, "door_open"),
             battery_level=battery_level,
             battery_status=get_str(battery, "status"),
-            model=get_str(model, "display_name"),
+            # Device info from Seam's documented fields: the model's display name (for Salto KS
+            # salto_ks_metadata.model), device_manufacturer, properties.serial_number.
+            model=get_str(model, "display_name") or get_str(salto, "model"),
             manufacturer=(
-                get_str(model, "manufacturer_display_name") or get_str(props, "manufacturer")
+                get_str(get_dict(data, "device_manufacturer"), "display_name")
+                or get_str(model, "manufacturer_display_name")
+                or get_str(props, "manufacturer")
             ),
-            serial_number=lock_id,
+            serial_number=get_str(props, "serial_number") or get_str(salto, "lock_id"),
             supported_code_lengths=tuple(
                 length
                 for length in get_list(props, "supported_code_lengths")
                 if isinstance(length, int) and not isinstance(length, bool)
             ),
             max_active_codes_supported=get_int(props, "max_active_codes_supported"),
+            code_constraints=tuple(
+                value
+                for item in constraints
+                if isinstance(value := item.get("constraint_type"), str)
+            ),
+            name_min_length=None if min_length is None else int(min_length),
+            name_max_length=None if max_length is None else int(max_length),
             errors=_parse_issues(data.get("errors")),
             warnings=_parse_issues(data.get("warnings")),
         )
@@ -284,6 +319,7 @@ class AccessCode:
     ends_at: datetime | None
     is_waiting_for_code_assignment: bool
     created_at: datetime | None
+    is_managed: bool
     errors: tuple[SeamIssue, ...]
     warnings: tuple[SeamIssue, ...]
 
@@ -306,6 +342,7 @@ class AccessCode:
                 get_bool(data, "is_waiting_for_code_assignment") is True
             ),
             created_at=get_datetime(data, "created_at"),
+            is_managed=get_bool(data, "is_managed") is not False,
             errors=_parse_issues(data.get("errors")),
             warnings=_parse_issues(data.get("warnings")),
         )
@@ -364,6 +401,9 @@ class Event:
     event_type: str
     device_id: str | None
     access_code_id: str | None
+    connected_account_id: str | None
+    # lock.unlocked / lock.locked: whether the access code is managed by Seam (spec).
+    access_code_is_managed: bool | None
     method: str | None
     occurred_at: datetime | None
     created_at: datetime | None
@@ -376,6 +416,8 @@ class Event:
             event_type=get_str(data, "event_type") or "",
             device_id=get_str(data, "device_id"),
             access_code_id=get_str(data, "access_code_id"),
+            connected_account_id=get_str(data, "connected_account_id"),
+            access_code_is_managed=get_bool(data, "access_code_is_managed"),
             method=get_str(data, "method"),
             occurred_at=get_datetime(data, "occurred_at"),
             created_at=get_datetime(data, "created_at"),

@@ -1,0 +1,161 @@
+"""The contract checker itself: it finds what does not conform to Seam's OpenAPI spec.
+
+The whole test run is checked by it (tests/contract.py, tests/conftest.py); these tests feed
+it exchanges directly, so a checker that stopped finding violations fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import shutil
+import subprocess
+from typing import Any
+
+from tests.contract import ContractReport
+from tests.sandbox import SANDBOX_DIR
+
+CHECK_SCRIPT = """
+import { ContractChecker } from "./lib/contract.mjs"
+const checker = await ContractChecker.create()
+let input = ""
+for await (const chunk of process.stdin) input += chunk
+process.stdout.write(JSON.stringify(JSON.parse(input).map((exchange) => checker.check(exchange))))
+"""
+
+CODE = {
+    "access_code_id": "8f1c4a6e-2b7d-4e7a-9c1d-3f5b6a7c8d9e",
+    "device_id": "0d4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a",
+    "workspace_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    "name": "Cleaner",
+    "code": "123456",
+    "type": "ongoing",
+    "status": "set",
+    "created_at": "2026-11-29T10:00:00.000Z",
+    "errors": [],
+    "warnings": [],
+    "is_managed": True,
+    "is_backup": False,
+    "is_backup_access_code_available": False,
+    "is_external_modification_allowed": False,
+    "is_offline_access_code": False,
+    "is_one_time_use": False,
+    "is_scheduled_on_device": True,
+    "is_waiting_for_code_assignment": False,
+    "common_code_key": None,
+    "pulled_backup_access_code_id": None,
+    "dormakaba_oracode_metadata": None,
+    "pending_mutations": [],
+}
+
+
+def _check(*exchanges: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    node = shutil.which("node")
+    assert node is not None
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", CHECK_SCRIPT],
+        cwd=SANDBOX_DIR,
+        input=json.dumps(list(exchanges)),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    findings: list[list[dict[str, Any]]] = json.loads(result.stdout)
+    return findings
+
+
+def _get(access_code: dict[str, Any], request: Any = None) -> dict[str, Any]:
+    return {
+        "route": "/access_codes/get",
+        "method": "POST",
+        "request": {"access_code_id": CODE["access_code_id"]} if request is None else request,
+        "status": 200,
+        "response": {"access_code": access_code, "ok": True},
+    }
+
+
+def test_checker_finds_violations() -> None:
+    """Missing required fields, a wrong request type, an unknown event type and route are found."""
+    without_mutations = {k: v for k, v in CODE.items() if k != "pending_mutations"}
+    event = {
+        "event_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+        "workspace_id": CODE["workspace_id"],
+        "device_id": CODE["device_id"],
+        "connected_account_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+        "access_code_id": CODE["access_code_id"],
+        "created_at": "2026-11-29T10:00:00.000Z",
+        "occurred_at": "2026-11-29T10:00:00.000Z",
+    }
+    ok, missing, bad_request, old_event, unknown = _check(
+        _get(CODE),
+        _get(without_mutations),
+        _get(CODE, request={"access_code_id": 5}),
+        {
+            "route": "/events/list",
+            "method": "POST",
+            "request": {"since": "2026-11-29T09:00:00.000Z"},
+            "status": 200,
+            "response": {"events": [{**event, "event_type": "access_code.set"}], "ok": True},
+        },
+        {"route": "/locks/open_sesame", "method": "POST", "request": {}, "status": 200},
+    )
+    assert ok == []
+    assert missing == [
+        {
+            "direction": "response",
+            "path": "access_code.pending_mutations",
+            "message": "is required by the spec but missing",
+        }
+    ]
+    assert bad_request == [
+        {"direction": "request", "path": "access_code_id", "message": "must be string"}
+    ]
+    assert old_event == [
+        {
+            "direction": "response",
+            "path": "events[0].event_type",
+            "message": '"access_code.set" is not one of the spec\'s values',
+        }
+    ]
+    assert unknown == [
+        {
+            "direction": "request",
+            "path": "(route)",
+            "message": "/locks/open_sesame is not a route of the spec",
+        }
+    ]
+
+
+def test_listed_departures_are_marked() -> None:
+    """A finding listed in contract-departures.json carries its reason instead of failing."""
+    [findings] = _check(_get({**CODE, "device_id": "august_device_1"}))
+    [finding] = findings
+    assert finding["path"] == "access_code.device_id"
+    assert "UUIDs" in finding["departure"]
+
+
+def test_report_fails_only_on_unlisted_findings(tmp_path: Path) -> None:
+    """The session report counts exchanges, and only unlisted findings are violations."""
+    log = tmp_path / "contract.jsonl"
+    finding = {"direction": "response", "path": "access_codes[3].pending_mutations"}
+    lines = [
+        {"route": "/devices/list", "status": 200},
+        {
+            "route": "/access_codes/list",
+            "status": 200,
+            "findings": [
+                {**finding, "message": "is required by the spec but missing"},
+                {**finding, "message": "x", "departure": "listed"},
+            ],
+        },
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    report = ContractReport.read(log)
+    assert report.checked == 2
+    assert list(report.violations) == [
+        "/access_codes/list response (HTTP 200): access_codes[*].pending_mutations "
+        "is required by the spec but missing"
+    ]
+    assert sum(report.departures.values()) == 1
+    assert report.lines()[0].startswith("contract: 2 Seam API exchanges checked")
