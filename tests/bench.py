@@ -56,6 +56,7 @@ from typing import Any
 from unittest.mock import patch
 
 import aiohttp
+from aiohttp import web
 from aiohttp.resolver import AsyncResolver
 from homeassistant import loader, runner
 from homeassistant.components.lock.const import LockState
@@ -72,13 +73,14 @@ from homeassistant.helpers import (
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
     async_test_home_assistant,
     mock_storage,
 )
 
-from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN, MAX_POLL_INTERVAL
+from custom_components.seam.const import CONF_API_URL, DOMAIN
 from tests.sandbox import Sandbox
 
 _LOGGER = logging.getLogger(__name__)
@@ -142,13 +144,14 @@ async def seed_locks(sandbox: Sandbox, n: int) -> list[str]:
 
 
 def make_config_entry(sandbox: Sandbox, workspace_id: str) -> MockConfigEntry:
-    """A config entry for the sandbox workspace; the longest poll interval keeps timers quiet."""
+    """A config entry for the sandbox workspace; polling is off (the bench polls by itself)."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Seam sandbox (bench)",
         unique_id=workspace_id,
         data={CONF_API_KEY: sandbox.api_key, CONF_API_URL: sandbox.url},
-        options={CONF_POLL_INTERVAL: MAX_POLL_INTERVAL},
+        minor_version=2,
+        pref_disable_polling=True,
     )
 
 
@@ -486,6 +489,171 @@ def render_lock_many(lock_many: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
+# Push (Seam webhooks)
+# ------------------------------------------------------------------------------------------------
+
+PUSH_CHANGES = 24  # door changes timed one by one (issue 12: >= 20)
+BURST_DELIVERIES = 1000
+BURST_SECONDS = 10.0
+TARGET_PUSH_TO_STATE_S = 0.2
+TARGET_REQUESTS_PER_HOUR_IDLE = 20
+
+
+def _p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@contextlib.asynccontextmanager
+async def webhook_endpoint(hass: HomeAssistant) -> AsyncIterator[str]:
+    """Serve Home Assistant's HTTP app (with the webhook integration) on a loopback port.
+
+    As phcc does, Home Assistant's own server start is patched out (it would bind 0.0.0.0:8123);
+    the app is served by an aiohttp runner on 127.0.0.1 instead, and set as the internal URL: the
+    sandbox, a Seam test server on loopback, delivers there.
+    """
+    with (
+        patch("homeassistant.components.http.HomeAssistantHTTP.async_bind"),
+        patch("homeassistant.components.http.HomeAssistantHTTP.start"),
+    ):
+        assert await async_setup_component(hass, "http", {})
+        assert await async_setup_component(hass, "webhook", {})
+    app_runner = web.AppRunner(hass.http.app)
+    await app_runner.setup()
+    site = web.TCPSite(app_runner, "127.0.0.1", 0)
+    await site.start()
+    port = app_runner.addresses[0][1]
+    await hass.config.async_update(internal_url=f"http://127.0.0.1:{port}")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await app_runner.cleanup()
+
+
+async def _deliveries(sandbox: Sandbox) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = (await sandbox.webhook_deliveries())["deliveries"]
+    return result
+
+
+async def bench_push(
+    n: int, sandbox: Sandbox, workspace_id: str, config_dir: str
+) -> dict[str, Any]:
+    """Push figures at N locks: door change -> state, idle requests per hour, 1,000 deliveries."""
+    await seed_locks(sandbox, n)
+    async with running_hass(config_dir) as hass, webhook_endpoint(hass):
+        entry = make_config_entry(sandbox, workspace_id)
+        entry.add_to_hass(hass)
+        if not await hass.config_entries.async_setup(entry.entry_id):
+            raise RuntimeError(f"setup failed: {entry.state} {entry.reason}")
+        await hass.async_block_till_done()
+        coordinator = entry.runtime_data
+        if not coordinator.push_healthy:
+            raise RuntimeError(f"push is not working: {coordinator.push.status.as_dict()}")
+        locks = sorted(lock_entities(hass).items())[: max(1, min(len(lock_entities(hass)), 8))]
+
+        # Door change -> new state in hass.states, one change at a time.
+        latencies: list[float] = []
+        for index in range(PUSH_CHANGES):
+            device_id, entity_id = locks[index % len(locks)]
+            current = hass.states.get(entity_id)
+            unlock = current is not None and current.state == LockState.LOCKED
+            target = LockState.UNLOCKED if unlock else LockState.LOCKED
+            reached: asyncio.Future[float] = hass.loop.create_future()
+
+            @callback
+            def on_change(
+                event: Event[EventStateChangedData],
+                entity_id: str = entity_id,
+                target: str = target,
+                reached: asyncio.Future[float] = reached,
+            ) -> None:
+                new = event.data["new_state"]
+                if (
+                    event.data["entity_id"] == entity_id
+                    and new
+                    and new.state == target
+                    and not reached.done()
+                ):
+                    reached.set_result(time.perf_counter())
+
+            remove = hass.bus.async_listen(EVENT_STATE_CHANGED, on_change)
+            try:
+                started = time.perf_counter()
+                await sandbox.door(device_id, "unlock" if unlock else "lock")
+                latencies.append(await asyncio.wait_for(reached, 10) - started)
+            finally:
+                remove()
+
+        # Idle: requests per hour = polls per hour x requests of one poll (push sends nothing).
+        await sandbox.reset_requests()
+        await coordinator.async_refresh()
+        per_poll = sum((await sandbox.requests()).values())
+        interval = coordinator.update_interval
+        assert interval is not None
+        requests_per_hour_idle = 3600 / interval.total_seconds() * per_poll
+
+        # 1,000 deliveries in 10 s, spread over every lock; the loop thread's CPU meanwhile.
+        fired = 0
+
+        @callback
+        def on_activity(event: Event[EventStateChangedData]) -> None:
+            nonlocal fired
+            if event.data["entity_id"].startswith("event."):
+                fired += 1
+
+        accepted_before = coordinator.push.status.accepted
+        delivered_before = len(await _deliveries(sandbox))
+        remove = hass.bus.async_listen(EVENT_STATE_CHANGED, on_activity)
+        gc.collect()
+        cpu_started, wall_started = time.thread_time(), time.perf_counter()
+        await sandbox.control(
+            "devices/door/burst", {"count": BURST_DELIVERIES, "over_s": BURST_SECONDS}
+        )
+        deadline = wall_started + BURST_SECONDS + 30
+        while coordinator.push.status.accepted - accepted_before < BURST_DELIVERIES:
+            if time.perf_counter() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        await hass.async_block_till_done()
+        cpu = time.thread_time() - cpu_started
+        wall = time.perf_counter() - wall_started
+        remove()
+        burst = (await _deliveries(sandbox))[delivered_before:]
+        # What Seam (the sandbox) reports now, read with a separate client.
+        seam_locked = {
+            device.device_id: device.locked for device in await coordinator.client.list_devices()
+        }
+        states_match = all(
+            (state := hass.states.get(entity_id)) is not None
+            and (state.state == LockState.LOCKED) == seam_locked.get(device_id)
+            for device_id, entity_id in lock_entities(hass).items()
+        )
+        accepted = coordinator.push.status.accepted - accepted_before
+    return {
+        "push_changes": len(latencies),
+        "push_to_state_s": {"median": _median(latencies), "p95": _p95(latencies)},
+        "requests_per_hour_idle": requests_per_hour_idle,
+        "poll_interval_with_push_s": interval.total_seconds(),
+        "requests_per_idle_poll": per_poll,
+        "burst": {
+            "deliveries_sent": len(burst),
+            "deliveries_ok": sum(1 for d in burst if d.get("ok")),
+            "accepted": accepted,
+            "activity_events_fired": fired,
+            "lock_states_match_seam": states_match,
+            "wall_s": wall,
+            "loop_cpu_s": cpu,
+            "loop_cpu_per_delivery_ms": cpu / max(accepted, 1) * 1e3,
+        },
+        "push_targets": {
+            "push_to_state": _median(latencies) <= TARGET_PUSH_TO_STATE_S,
+            "requests_per_hour_idle": requests_per_hour_idle <= TARGET_REQUESTS_PER_HOUR_IDLE,
+            "burst_all_applied": accepted == BURST_DELIVERIES and fired == BURST_DELIVERIES,
+        },
+    }
+
+
+# ------------------------------------------------------------------------------------------------
 # One N
 # ------------------------------------------------------------------------------------------------
 
@@ -673,7 +841,14 @@ async def bench_n(
         if memory:
             _progress(f"N={n}: memory (tracemalloc setup)")
             memory_bytes = await memory_per_lock(n, sandbox, workspace_id, config_dir)
-    return summarise(n, rounds, samples, memory_bytes)
+        _progress(f"N={n}: push (webhook deliveries)")
+        push = await bench_push(n, sandbox, workspace_id, config_dir)
+    result = summarise(n, rounds, samples, memory_bytes)
+    # Poll-only for comparison: 3600 / 30 s x the requests of one poll.
+    result["requests_per_hour_idle_poll_only"] = 3600 / 30 * result["requests_per_poll"]
+    result.update({key: value for key, value in push.items() if key != "push_targets"})
+    result["targets"].update(push["push_targets"])
+    return result
 
 
 def _median_or_none(values: Sequence[float]) -> float | None:
@@ -804,11 +979,23 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("Memory per lock (tracemalloc)", "memory_per_lock_bytes", "kib"),
     ("Lock command → new state (target ≤ 1 s)", "lock_to_state_s", "s"),
     ("Lock service call incl. its refresh", "lock_service_call_s", "s"),
+    ("Door change → state by push, median (target ≤ 0.2 s)", "push_to_state_median", "s"),
+    ("Door change → state by push, p95", "push_to_state_p95", "s"),
+    ("API requests per hour idle, poll only (30 s)", "requests_per_hour_idle_poll_only", "rph"),
+    ("API requests per hour idle, push (target ≤ 20)", "requests_per_hour_idle", "rph"),
+    ("1,000 deliveries in 10 s: applied", "burst_applied", "int"),
+    ("  loop CPU per delivery", "burst_cpu_per_delivery_ms", "msraw"),
 )
 
 
 def _cell(result: dict[str, Any], key: str, fmt: str) -> str:
-    value = result.get(key)
+    flat = {
+        "push_to_state_median": (result.get("push_to_state_s") or {}).get("median"),
+        "push_to_state_p95": (result.get("push_to_state_s") or {}).get("p95"),
+        "burst_applied": (result.get("burst") or {}).get("activity_events_fired"),
+        "burst_cpu_per_delivery_ms": (result.get("burst") or {}).get("loop_cpu_per_delivery_ms"),
+    }
+    value = flat[key] if key in flat else result.get(key)
     if value is None:
         return "—"
     match fmt:
@@ -829,6 +1016,8 @@ def _cell(result: dict[str, Any], key: str, fmt: str) -> str:
             return f"{value:.1f} µs"
         case "s":
             return f"{value:.3f} s"
+        case "rph":
+            return f"{value:,.0f}"
         case "kib":
             return f"{value / 1024:.1f} KiB"
         case _:

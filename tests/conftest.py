@@ -12,12 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.seam.const import (
-    CONF_API_URL,
-    CONF_POLL_INTERVAL,
-    DEFAULT_POLL_INTERVAL,
-    DOMAIN,
-)
+from custom_components.seam.const import CONF_API_URL, DOMAIN
 from tests import contract, setup_integration
 from tests.sandbox import Sandbox
 
@@ -93,7 +88,7 @@ def mock_config_entry(sandbox: Sandbox, sandbox_state: dict[str, Any]) -> MockCo
         title="Seam sandbox (sandbox)",
         unique_id=sandbox_state["workspace_id"],
         data={CONF_API_KEY: sandbox.api_key, CONF_API_URL: sandbox.url},
-        options={CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL},
+        minor_version=2,
     )
 
 

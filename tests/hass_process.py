@@ -108,6 +108,8 @@ class HassProcess:
         (config_dir / "custom_components" / "seam").symlink_to(ROOT / "custom_components" / "seam")
         (config_dir / "configuration.yaml").write_text(
             "homeassistant:\n  name: Seam end-to-end\n  time_zone: UTC\n"
+            # The sandbox (a Seam test server on loopback) delivers webhooks here.
+            f"  internal_url: http://127.0.0.1:{port}\n"
             "logger:\n  default: warning\n  logs:\n    custom_components.seam: debug\n"
         )
         write_http_config(config_dir, port)
@@ -202,6 +204,17 @@ class HassProcess:
             body = await resp.text()
             assert resp.status == expect, f"{method} {path}: {resp.status} {body}"
             return await resp.json() if body else None
+
+    async def websocket(self, session: aiohttp.ClientSession, message: dict[str, Any]) -> Any:
+        """Send one command over Home Assistant's WebSocket API as the owner; return its result."""
+        async with session.ws_connect(f"{self.url}/api/websocket") as ws:
+            assert (await ws.receive_json())["type"] == "auth_required"
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            assert (await ws.receive_json())["type"] == "auth_ok"
+            await ws.send_json({"id": 1, **message})
+            reply = await ws.receive_json()
+            assert reply["success"], reply
+            return reply["result"]
 
     async def add_seam_entry(
         self, http: aiohttp.ClientSession, api_url: str, api_key: str

@@ -402,6 +402,53 @@ class Sandbox:
     async def reset_requests(self, *, session: aiohttp.ClientSession | None = None) -> None:
         await self.control("requests/reset", {}, session=session)
 
+    async def door(
+        self,
+        device_id: str,
+        action: str = "unlock",
+        *,
+        method: str = "manual",
+        session: aiohttp.ClientSession | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A change made at the door: the lock's state changes and Seam emits lock.<action>ed."""
+        result: dict[str, Any] = await self.control(
+            "devices/door",
+            {"device_id": device_id, "action": action, "method": method, **fields},
+            session=session,
+        )
+        return result["event"]  # type: ignore[no-any-return]
+
+    async def webhooks(self, *, session: aiohttp.ClientSession | None = None) -> list[Any]:
+        """Every webhook registered at the sandbox (all workspaces), with its secret."""
+        result: dict[str, Any] = await self.control("webhooks", session=session)
+        return result["webhooks"]  # type: ignore[no-any-return]
+
+    async def webhook_deliveries(
+        self, *, session: aiohttp.ClientSession | None = None
+    ) -> dict[str, Any]:
+        """Delivery attempts so far ({deliveries: [...], in_flight, held})."""
+        result: dict[str, Any] = await self.control("webhooks/deliveries", session=session)
+        return result
+
+    async def webhook_fault(
+        self,
+        kind: str,
+        *,
+        count: int | None = 1,
+        delay_s: float | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """drop / delay / duplicate / reorder / bad_signature / fail the next ``count`` messages."""
+        payload: dict[str, Any] = {"kind": kind, "count": count}
+        if delay_s is not None:
+            payload["delay_s"] = delay_s
+        await self.control("webhooks/faults", payload, session=session)
+
+    async def clear_webhook_faults(self, *, session: aiohttp.ClientSession | None = None) -> None:
+        """Stop webhook faults and send held (reordered) messages."""
+        await self.control("webhooks/faults/clear", {}, session=session)
+
 
 def _read_all(fd: int) -> str:
     chunks: list[bytes] = []

@@ -20,16 +20,16 @@ from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryState,
 )
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
+from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN
+from custom_components.seam.const import CONF_API_URL, DOMAIN
 from custom_components.seam.seam_api import (
     ConnectWebview,
     Device,
@@ -131,7 +131,7 @@ def entry() -> MockConfigEntry:
         title="Home (sandbox)",
         unique_id=WORKSPACE.workspace_id,
         data={CONF_API_KEY: API_KEY, CONF_API_URL: API_URL},
-        options={CONF_POLL_INTERVAL: 30},
+        minor_version=2,
     )
 
 
@@ -175,17 +175,13 @@ async def test_user_finish_with_existing_locks(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == title
     assert result["data"] == {CONF_API_KEY: API_KEY, CONF_API_URL: API_URL}
-    assert result["options"] == {CONF_POLL_INTERVAL: 30}
+    assert result["options"] == {}
     assert result["result"].unique_id == workspace.workspace_id
     mock_seam.create_connect_webview.assert_not_called()
 
 
 async def _async_options_link(hass: HomeAssistant, flow_id: str) -> Any:
-    """Choose "Link another Salto KS account" in the options: a form explains, then the webview."""
-    result = await hass.config_entries.options.async_configure(flow_id, {"next_step_id": "link"})
-    # The options dialog shows no text on an external step: this form says what happens.
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "link"
+    """Submit the options' only step, "Link another Salto KS account": then the webview opens."""
     return await hass.config_entries.options.async_configure(flow_id, {})
 
 
@@ -424,41 +420,17 @@ async def test_link_account_flow_closed_when_authorized(
 # ---------------------------------------------------------------------------- options
 
 
-async def test_options_poll_interval(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """The poll interval is stored as whole seconds."""
+async def test_options_have_no_polling_setting(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """The options only link another account: a form without fields explains it first
+
+    (the options dialog shows no text on an external step; there is no polling setting).
+    """
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "link"]
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "settings"}
-    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "settings"
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_POLL_INTERVAL: 120.0}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_POLL_INTERVAL: 120}
-    assert isinstance(entry.options[CONF_POLL_INTERVAL], int)
-
-
-@pytest.mark.parametrize("value", [9, 3601])
-async def test_options_poll_interval_out_of_range(
-    hass: HomeAssistant, entry: MockConfigEntry, value: int
-) -> None:
-    """Values outside 10..3600 s are refused by the form."""
-    entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "settings"}
-    )
-    with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_POLL_INTERVAL: value}
-        )
+    assert result["step_id"] == "link"
+    assert result["data_schema"] is not None
+    assert result["data_schema"].schema == {}
     hass.config_entries.options.async_abort(result["flow_id"])
 
 
@@ -482,7 +454,7 @@ async def test_options_link_another_account(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "account_linked"
     await hass.async_block_till_done()
-    assert entry.options == {CONF_POLL_INTERVAL: 30}
+    assert entry.options == {}
     mock_setup_entry.assert_awaited_once()
     assert entry.state is ConfigEntryState.LOADED
 
@@ -695,7 +667,12 @@ async def test_sandbox_full_flow(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     assert entry.unique_id == sandbox_state["workspace_id"]
-    assert entry.data == {CONF_API_KEY: sandbox.api_key, CONF_API_URL: sandbox.url}
+    # Set up at once: the entry also got its Home Assistant webhook id (push has no URL here).
+    assert entry.data == {
+        CONF_API_KEY: sandbox.api_key,
+        CONF_API_URL: sandbox.url,
+        CONF_WEBHOOK_ID: entry.data[CONF_WEBHOOK_ID],
+    }
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
 

@@ -95,9 +95,6 @@ async def test_no_secret_in_diagnostics(
     )
     # Link another account (jane@example.com) through a Connect Webview; the entry reloads.
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "link"}
-    )
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     webview_url = result["url"]
     auth_token = parse_qs(urlsplit(webview_url).query)["auth_token"][0]
@@ -156,6 +153,16 @@ async def test_diagnostics_while_seam_fails(
         "update_interval": 30.0,
         "last_exception": "UpdateFailed",
         "lock_count": 8,
+        "push": {
+            "active": False,
+            "reason": "no_url",
+            "url_kind": None,
+            "accepted": 0,
+            "rejected": {},
+            "last_delivery": None,
+            "healthy": False,
+            "lock_events_only_polled": 0,
+        },
     }
     assert entry_diagnostics["connected_accounts"] == {"error": "SeamConnectionError"}
     lock = _device(hass, init_integration, FRONT_DOOR)

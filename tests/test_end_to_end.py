@@ -7,6 +7,7 @@ sandbox's Connect Webview login page is filled in over HTTP, and then the Salto 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 import re
+import time
 from typing import Any
 
 import aiohttp
@@ -101,3 +102,90 @@ async def test_user_journey_through_home_assistant_http_api(
         for line in log.splitlines()
         if ("ERROR" in line or "Traceback" in line) and "custom_components.seam" in line
     ]
+
+
+async def test_push_through_home_assistant(
+    hass_process: HassProcess, sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    """A change at the door reaches Home Assistant by push; a forgery does not; removal cleans up.
+
+    Polling is switched off for the entry (its system option), so only a webhook delivery can
+    change the state; the sandbox's request counts confirm that no device list was read.
+    """
+    hass = hass_process
+    await hass.onboard(http)
+    created = await hass.add_seam_entry(http, sandbox.url, sandbox.api_key)
+    entry_id = (
+        created["result"]["entry_id"] if isinstance(created["result"], dict) else created["result"]
+    )
+    webhooks = await sandbox.webhooks()
+    assert len(webhooks) == 1
+    assert webhooks[0]["url"].startswith(f"{hass.url}/api/webhook/")
+
+    await hass.websocket(
+        http, {"type": "config_entries/update", "entry_id": entry_id, "pref_disable_polling": True}
+    )
+
+    async def front_door() -> dict[str, Any] | None:
+        for state in await hass.api(http, "GET", "/api/states"):
+            if state["attributes"].get("friendly_name") == "Front Door" and state[
+                "entity_id"
+            ].startswith("lock."):
+                return state  # type: ignore[no-any-return]
+        return None
+
+    # The entry reloads with polling off: a new Seam webhook replaces the old one.
+    await wait_for("the entry to reload", lambda: _one_webhook_other_than(sandbox, webhooks[0]))
+    current_webhook = (await sandbox.webhooks())[0]
+    hook_url = current_webhook["url"]
+    lock = await wait_for("the front door", front_door)
+    assert lock["state"] == "locked"
+    state = await sandbox.state()
+    await sandbox.reset_requests()
+
+    started = time.monotonic()
+    await sandbox.door(state["normal_device_id"], "unlock", method="manual")
+
+    async def unlocked() -> bool:
+        current = await front_door()
+        return current is not None and current["state"] == "unlocked"
+
+    await wait_for("the unlock to arrive by push", unlocked, seconds=10)
+    elapsed = time.monotonic() - started
+    assert elapsed < 5, elapsed  # the poll interval is 10 minutes, and polling is off
+    requests = await sandbox.requests()
+    assert "/devices/list" not in requests, requests
+
+    # A forged delivery: refused with 401, the lock stays unlocked.
+    forged = (
+        b'{"event_id": "forged", "event_type": "lock.locked", "device_id": "salto_lock_front_door"}'
+    )
+    async with http.post(
+        hook_url,
+        data=forged,
+        headers={
+            "svix-id": "msg_forged",
+            "svix-timestamp": str(int(time.time())),
+            "svix-signature": "v1,bm90IGEgc2lnbmF0dXJlIG9mIFNlYW0ncw==",
+        },
+    ) as response:
+        assert response.status == 401
+    assert (await front_door() or {}).get("state") == "unlocked"
+
+    # Removing the entry deletes the Seam webhook.
+    await hass.api(http, "DELETE", f"/api/config/config_entries/entry/{entry_id}")
+    assert await sandbox.webhooks() == []
+
+    hass.stop()
+    log = hass.log_text()
+    assert current_webhook["secret"] not in log
+    assert not [
+        line
+        for line in log.splitlines()
+        if ("ERROR" in line or "Traceback" in line) and "custom_components.seam" in line
+    ]
+
+
+async def _one_webhook_other_than(sandbox: Sandbox, old: dict[str, Any]) -> bool:
+    webhooks = await sandbox.webhooks()
+    return len(webhooks) == 1 and webhooks[0]["webhook_id"] != old["webhook_id"]

@@ -32,12 +32,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.seam import services
-from custom_components.seam.const import (
-    CONF_API_URL,
-    CONF_POLL_INTERVAL,
-    DEFAULT_POLL_INTERVAL,
-    DOMAIN,
-)
+from custom_components.seam.const import CONF_API_URL, DOMAIN
 from custom_components.seam.seam_api import SeamClient
 from tests import async_poll, async_refresh, setup_integration
 from tests.hass_process import free_port
@@ -201,7 +196,7 @@ async def test_connection_refused(
             domain=DOMAIN,
             unique_id=state["workspace_id"],
             data={CONF_API_KEY: server.api_key, CONF_API_URL: server.url},
-            options={CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL},
+            minor_version=2,
         )
         await setup_integration(hass, entry)
         before = _states(hass, entry)

@@ -9,6 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.lock import LockState
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
+    CONF_API_KEY,
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
     STATE_UNAVAILABLE,
@@ -24,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.seam.const import CONF_POLL_INTERVAL, DOMAIN
+from custom_components.seam.const import CONF_API_URL, CONF_POLL_INTERVAL, DOMAIN
 from custom_components.seam.entity import SeamEntity
 from custom_components.seam.event import SeamActivityEvent
 from custom_components.seam.sensor import SeamAccessCodesSensor
@@ -120,24 +121,54 @@ async def test_auth_failed_while_polling_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
-async def test_polls_at_the_configured_interval(
+async def test_polls_every_30_seconds_without_push(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     sandbox: Sandbox,
     sandbox_state: dict[str, Any],
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """The options' poll interval sets how often Seam is asked."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_POLL_INTERVAL: 120})
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    """Without a URL Seam can call (no push), Seam is polled every 30 seconds."""
+    await setup_integration(hass, mock_config_entry)
     await sandbox.update_device(sandbox_state["normal_device_id"], properties={"locked": False})
 
-    await async_poll(hass, freezer, 60)
+    await async_poll(hass, freezer, 20)
     assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
-    await async_poll(hass, freezer, 60)
+    await async_poll(hass, freezer, 10)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+
+async def test_migrates_the_poll_interval_option_away(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_state: dict[str, Any]
+) -> None:
+    """An entry of version 1.1 loses its user-set poll interval and becomes 1.2."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=sandbox_state["workspace_id"],
+        data={CONF_API_KEY: sandbox.api_key, CONF_API_URL: sandbox.url},
+        options={CONF_POLL_INTERVAL: 120},
+        version=1,
+        minor_version=1,
+    )
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert entry.options == {}
+
+
+async def test_refuses_an_entry_of_a_newer_version(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_state: dict[str, Any]
+) -> None:
+    """An entry from a newer version of the integration is not downgraded."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=sandbox_state["workspace_id"],
+        data={CONF_API_KEY: sandbox.api_key, CONF_API_URL: sandbox.url},
+        version=2,
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
 async def test_unavailable_and_recovery_logged_once(

@@ -67,11 +67,13 @@ def test_translation_references_resolve_like_home_assistant() -> None:
 
 
 def test_manifest() -> None:
-    """A hub polling the cloud, set up through a config flow, with no runtime requirements."""
+    """A hub the cloud pushes to (webhook), set up by a config flow, no runtime requirements."""
     manifest = _json("manifest.json")
     assert manifest["domain"] == DOMAIN
     assert manifest["config_flow"] is True
-    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["iot_class"] == "cloud_push"
+    assert manifest["dependencies"] == ["webhook"]
+    assert manifest["after_dependencies"] == ["cloud"]
     assert manifest["integration_type"] == "hub"
     assert manifest["requirements"] == []
     assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])

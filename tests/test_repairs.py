@@ -70,8 +70,13 @@ def account_id(sandbox_state: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-async def client(hass_client: ClientSessionGenerator) -> TestClient[Any, Any]:
-    """An HTTP client of Home Assistant's API, as an admin."""
+async def client(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> TestClient[Any, Any]:
+    """An HTTP client of Home Assistant's API, as an admin.
+
+    The webhook integration (which Seam depends on) registers its HTTP view first, as it does
+    when a real Home Assistant starts: views cannot be added once the HTTP server runs.
+    """
+    assert await async_setup_component(hass, "webhook", {})
     return await hass_client()
 
 

@@ -6,10 +6,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_POLL_INTERVAL, DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .issues import async_update_issues
 from .services import async_setup_services
+from .webhook import async_remove_push
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -30,7 +31,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
     """Set up Seam from a config entry."""
     coordinator = SeamCoordinator(hass, entry)
-    await coordinator.async_config_entry_first_refresh()
+    # Push first, so that the first poll already schedules the next one at push's interval.
+    await coordinator.push.async_start()
+    coordinator.async_update_poll_interval()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except Exception:
+        await coordinator.push.async_stop()
+        raise
     workspace = coordinator.workspace
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
@@ -45,13 +53,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
-    """Unload a config entry."""
+    """Unload a config entry; its Seam webhook is deleted."""
+    await entry.runtime_data.push.async_stop()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
+    """Version 1.2: the user-set polling interval is gone (Seam pushes; polling is fixed).
+
+    Home Assistant itself refuses entries of a newer major version (no downgrade).
+    """
+    if entry.minor_version < 2:
+        options = {k: v for k, v in entry.options.items() if k != CONF_POLL_INTERVAL}
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    return True
+
+
 async def async_remove_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> None:
-    """Delete the repair issues of a removed config entry."""
+    """Delete the repair issues, the Seam webhook and the cloudhook of a removed entry."""
     async_update_issues(hass, entry, ())
+    await async_remove_push(hass, entry)
 
 
 async def async_remove_config_entry_device(

@@ -36,9 +36,6 @@ from homeassistant.data_entry_flow import (
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -47,11 +44,7 @@ import probatio
 
 from .const import (
     CONF_API_URL,
-    CONF_POLL_INTERVAL,
-    DEFAULT_POLL_INTERVAL,
     DOMAIN,
-    MAX_POLL_INTERVAL,
-    MIN_POLL_INTERVAL,
     SALTO_KS_PROVIDER,
 )
 from .seam_api import (
@@ -113,19 +106,6 @@ STEP_CREDENTIALS_SCHEMA = _credentials_schema(probatio.Required(CONF_API_KEY))
 # Reconfigure: an empty API key keeps the stored one.
 STEP_RECONFIGURE_SCHEMA = _credentials_schema(probatio.Optional(CONF_API_KEY))
 STEP_REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR})
-STEP_SETTINGS_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_POLL_INTERVAL,
-                max=MAX_POLL_INTERVAL,
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-    }
-)
 
 
 def _create_client(hass: HomeAssistant, api_key: str, api_url: str) -> SeamClient:
@@ -245,6 +225,8 @@ class SeamConfigFlow(
     """Set up a Seam workspace and link a Salto KS account to it."""
 
     VERSION = 1
+    # 1.2: no user-set polling interval in the options (async_migrate_entry drops it).
+    MINOR_VERSION = 2
 
     _title: str
     _data: dict[str, str]
@@ -319,7 +301,6 @@ class SeamConfigFlow(
         return self.async_create_entry(
             title=self._title,
             data=self._data,
-            options={CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL},
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -374,7 +355,7 @@ class SeamConfigFlow(
 class SeamOptionsFlow(
     ConnectWebviewFlow[ConfigFlowContext, ConfigFlowResult], OptionsFlowWithReload
 ):
-    """Change the poll interval, or link another Salto KS account."""
+    """Link another Salto KS account (polling is not user-set: Seam pushes changes)."""
 
     @property
     @override
@@ -382,29 +363,11 @@ class SeamOptionsFlow(
         return self.hass.config_entries.options
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Offer the settings or linking another account."""
+        """Link another account: the only option (polling is not user-set: Seam pushes)."""
         self._client = _create_client(
             self.hass, self.config_entry.data[CONF_API_KEY], self.config_entry.data[CONF_API_URL]
         )
-        return self.async_show_menu(step_id="init", menu_options=["settings", STEP_LINK])
-
-    async def async_step_settings(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change the poll interval (the entry reloads when it changed)."""
-        if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    **self.config_entry.options,
-                    CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
-                }
-            )
-        return self.async_show_form(
-            step_id="settings",
-            data_schema=self.add_suggested_values_to_schema(
-                STEP_SETTINGS_SCHEMA, self.config_entry.options
-            ),
-        )
+        return await self.async_step_link()
 
     async def async_step_link(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Explain the sign-in window first (the options dialog shows no external step's text)."""

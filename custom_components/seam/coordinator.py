@@ -1,7 +1,8 @@
-"""Polling coordinator for the Seam integration."""
+"""Coordinator for the Seam integration: push from Seam's webhooks, polling as the safety net."""
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
 from typing import Any, override
@@ -14,7 +15,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_API_URL, CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DOMAIN
+from .const import CONF_API_URL, DOMAIN
 from .errors import update_error
 from .issues import async_update_issues
 from .seam_api import (
@@ -25,8 +26,10 @@ from .seam_api import (
     SeamClient,
     SeamError,
     SeamNotFoundError,
+    SeamResponseError,
     Workspace,
 )
+from .webhook import SeamPush
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,6 +52,21 @@ WATCH_CODES_STARTING_AFTER = timedelta(minutes=1)
 EVENTS_OVERLAP = timedelta(seconds=1)
 # Seconds one request to Seam may take (connect to last byte) before it counts as failed.
 REQUEST_TIMEOUT = 10.0
+# Polling: every 30 s without push; with push working, every 10 min as a safety net.
+POLL_INTERVAL = timedelta(seconds=30)
+PUSH_POLL_INTERVAL = timedelta(minutes=10)
+# A lock event the poll finds that push has not delivered this long after Seam created it means
+# deliveries are not arriving: poll fast until a delivery arrives again.
+PUSH_GRACE = timedelta(seconds=60)
+# Event ids remembered against duplicates (push and poll together).
+MAX_SEEN_EVENTS = 10_000
+# Event types after which the device list is read again (devices come and go).
+_FULL_REFRESH_EVENT_PREFIXES = (
+    "connected_account.",
+    "device.added",
+    "device.removed",
+    "device.deleted",
+)
 
 type SeamConfigEntry = ConfigEntry[SeamCoordinator]
 
@@ -105,15 +123,12 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
 
     def __init__(self, hass: HomeAssistant, entry: SeamConfigEntry) -> None:
         """Create the coordinator and its API client on Home Assistant's shared session."""
-        self._poll_interval = timedelta(
-            seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
-        )
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=DOMAIN,
-            update_interval=self._poll_interval,
+            update_interval=POLL_INTERVAL,
         )
         self.client = SeamClient(
             async_get_clientsession(hass),
@@ -125,6 +140,15 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self.new_activity: dict[str, list[LockActivity]] = {}
         self.new_lock_callbacks: list[Callable[[list[str]], None]] = []
         self._events_since: datetime | None = None
+        # Event ids already applied (by push or poll), oldest first.
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self.push = SeamPush(hass, entry, self.client, self.async_handle_push_event)
+        # Lock events seen by the poll that push never delivered (reset by the next delivery).
+        self.push_missed = 0
+        # Per lock: occurred_at of the latest lock event applied, and when push applied one.
+        self._changed_at: dict[str, datetime] = {}
+        self._pushed_at: dict[str, datetime] = {}
+        self._fetching: set[str] = set()
         # Ids of the events read at or after _events_since - EVENTS_OVERLAP (read again next poll).
         self._last_event_ids: set[str] = set()
         # Access code id -> its name (None: no name), looked up once.
@@ -153,14 +177,40 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         except SeamError as err:
             raise update_error(err) from err
 
+    @property
+    def push_healthy(self) -> bool:
+        """Whether push is set up and no lock event the poll found went undelivered."""
+        return self.push.status.active and self.push_missed == 0
+
+    @callback
+    def async_update_poll_interval(self) -> None:
+        """Poll rarely while push works, every 30 s otherwise."""
+        self.update_interval = PUSH_POLL_INTERVAL if self.push_healthy else POLL_INTERVAL
+
+    def _remember(self, event_id: str) -> bool:
+        """Remember an event id; False if it was already applied."""
+        if event_id in self._seen_events:
+            return False
+        self._seen_events[event_id] = None
+        if len(self._seen_events) > MAX_SEEN_EVENTS:
+            self._seen_events.popitem(last=False)
+        return True
+
     @override
     async def _async_update_data(self) -> dict[str, Device]:
         self.new_activity = {}
+        started = dt_util.utcnow()
         try:
             devices = await self.client.list_devices()
         except SeamError as err:
             raise update_error(err) from err
         locks = {device.device_id: device for device in devices if device.is_lock}
+        # A lock event pushed while this list was on its way is newer than the list: keep it.
+        for device_id, pushed_at in list(self._pushed_at.items()):
+            if pushed_at >= started and device_id in locks and device_id in self.data:
+                locks[device_id] = self.data[device_id]
+            else:
+                del self._pushed_at[device_id]
         await self._async_update_activity(locks)
         await self._async_read_next_access_codes(locks)
         return locks
@@ -172,7 +222,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         poll; more are read in further requests (``SeamClient.list_events``). The next poll
         starts where this one read completely, so no event is lost or reported twice.
         """
-        since = self._events_since or dt_util.utcnow() - self._poll_interval
+        since = self._events_since or dt_util.utcnow() - POLL_INTERVAL
         try:
             read = await self.client.list_events(
                 since - EVENTS_OVERLAP,
@@ -192,6 +242,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             if event.created_at is None or event.created_at >= self._events_since - EVENTS_OVERLAP
         }
         codes_with_news = self._codes_with_news
+        missed_before = dt_util.utcnow() - PUSH_GRACE
         for event in read.events:
             if event.event_id in last_ids:
                 continue
@@ -199,8 +250,10 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
                 if event.access_code_id in self.pending_codes:
                     codes_with_news.add(event.access_code_id)
                 continue
-            if event.device_id not in locks:
+            if not self._remember(event.event_id) or event.device_id not in locks:
                 continue
+            if self.push.status.active and event.created_at and event.created_at < missed_before:
+                self.push_missed += 1
             activity = LockActivity(
                 event_id=event.event_id,
                 device_id=event.device_id,
@@ -211,6 +264,9 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             )
             self.activity[event.device_id] = activity
             self.new_activity.setdefault(event.device_id, []).append(activity)
+        if self.push_missed:
+            _LOGGER.debug("%s lock events arrived only by polling: polling fast", self.push_missed)
+        self.async_update_poll_interval()
         await self._async_check_pending_codes()
 
     async def _async_access_code_name(self, event: Event) -> str | None:
@@ -391,6 +447,89 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
                 "ends_at": access_code.ends_at.isoformat() if access_code.ends_at else None,
             },
         )
+
+    @callback
+    def async_handle_push_event(self, data: dict[str, Any]) -> None:
+        """Apply a verified webhook event: lock events at once, others by reading that device."""
+        try:
+            event = Event.from_api(data)
+        except SeamResponseError:  # pragma: no cover - the verifier checked event_id already
+            return
+        if self._known_lock_ids is None:
+            return  # before the first poll's end: that poll reads everything anyway
+        if self.push_missed:
+            self.push_missed = 0
+            _LOGGER.debug("Seam webhook deliveries arrive again: polling every 10 minutes")
+        self.async_update_poll_interval()
+        if not self._remember(event.event_id):
+            return
+        if event.event_type in ACTIVITY_EVENT_TYPES:
+            if event.access_code_id is None:
+                self._async_apply_lock_event(event, None)
+            else:
+                self.config_entry.async_create_background_task(
+                    self.hass, self._async_apply_coded_lock_event(event), "seam lock event"
+                )
+        elif event.event_type.startswith(_FULL_REFRESH_EVENT_PREFIXES):
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), "seam refresh"
+            )
+        elif event.access_code_id in self.pending_codes:
+            # A code an action waits for: read it (its PIN may be assigned now).
+            self._codes_with_news.add(event.access_code_id)
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_check_pending_codes(), "seam access code"
+            )
+        elif event.device_id in self.data and event.device_id not in self._fetching:
+            self._fetching.add(event.device_id)
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_fetch_device(event.device_id), "seam device"
+            )
+
+    async def _async_apply_coded_lock_event(self, event: Event) -> None:
+        """Apply a lock event made with an access code, with the code's name."""
+        self._async_apply_lock_event(event, await self._async_access_code_name(event))
+
+    @callback
+    def _async_apply_lock_event(self, event: Event, access_code_name: str | None) -> None:
+        """Show a pushed lock / unlock at once, unless a later one was applied already."""
+        device_id = event.device_id
+        if device_id is None or (device := self.data.get(device_id)) is None:
+            return
+        occurred = event.occurred_at or event.created_at or dt_util.utcnow()
+        if (latest := self._changed_at.get(device_id)) is not None and occurred < latest:
+            return  # older than what is shown: state never goes backwards
+        self._changed_at[device_id] = occurred
+        locked = event.event_type == "lock.locked"
+        activity = LockActivity(
+            event_id=event.event_id,
+            device_id=device_id,
+            event_type=ACTIVITY_EVENT_TYPES[event.event_type],
+            method=event.method,
+            access_code_name=access_code_name,
+            occurred_at=occurred,
+        )
+        self.activity[device_id] = activity
+        self.new_activity = {device_id: [activity]}
+        self._pushed_at[device_id] = dt_util.utcnow()
+        data = dict(self.data)
+        data[device_id] = device if device.locked is locked else replace(device, locked=locked)
+        self.async_set_updated_data(data)
+
+    async def _async_fetch_device(self, device_id: str) -> None:
+        """Read one device after an event about it (never the whole list)."""
+        try:
+            device = await self.client.get_device(device_id)
+        except SeamError as err:
+            _LOGGER.debug("Could not read device %s after its event: %s", device_id, err)
+            return
+        finally:
+            self._fetching.discard(device_id)
+        if device_id not in self.data or not device.is_lock:
+            return
+        self.new_activity = {}
+        self.async_set_updated_data({**self.data, device_id: device})
+        async_update_issues(self.hass, self.config_entry, self.data.values())
 
     @callback
     @override

@@ -11,15 +11,25 @@ import re
 from typing import Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN
+from .const import CONF_WEBHOOK_SECRET, DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .seam_api import SeamError
 
-TO_REDACT = {CONF_API_KEY, "access_code_name", "auth_token", "email", "url", "user_identifier"}
+# The Home Assistant webhook id is redacted too: whoever knows it can send to the webhook.
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_SECRET,
+    "access_code_name",
+    "auth_token",
+    "email",
+    "url",
+    "user_identifier",
+}
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 
 
@@ -55,6 +65,11 @@ def _coordinator_state(coordinator: SeamCoordinator) -> dict[str, Any]:
             type(coordinator.last_exception).__name__ if coordinator.last_exception else None
         ),
         "lock_count": len(coordinator.data or {}),
+        "push": {
+            **coordinator.push.status.as_dict(),
+            "healthy": coordinator.push_healthy,
+            "lock_events_only_polled": coordinator.push_missed,
+        },
     }
 
 

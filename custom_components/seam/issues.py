@@ -104,3 +104,34 @@ def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable
             and entry_issue.data.get(DATA_ENTRY_ID) == entry.entry_id
         ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+ISSUE_PUSH_UNAVAILABLE = "push_unavailable"
+# Why push is off -> the issue's translation key.
+_PUSH_ISSUE_TRANSLATION_KEYS = {
+    "no_url": "push_unavailable_no_url",
+    "seam_error": "push_unavailable_seam_error",
+}
+
+
+@callback
+def async_update_push_issue(hass: HomeAssistant, entry: ConfigEntry, reason: str | None) -> None:
+    """Say why Seam cannot push to this entry (a warning: polling still works), or clear it.
+
+    The issue has no ``data``, so ``async_update_issues`` (which owns the account issues) leaves
+    it alone; it is deleted when push works again or the entry is removed.
+    """
+    issue_id = f"{ISSUE_PUSH_UNAVAILABLE}_{entry.entry_id}"
+    if reason is None:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=_PUSH_ISSUE_TRANSLATION_KEYS[reason],
+        translation_placeholders={"title": entry.title},
+    )

@@ -5,6 +5,7 @@ import { createHash, randomInt } from "node:crypto"
 import { addSaltoConnectedAccount } from "./state.mjs"
 import { isLockDevice, isSaltoDevice, LOCK_DEVICE_TYPES } from "./devices.mjs"
 import { badRequest, HttpError, MAX_TIMEOUT_MS, notFound, sendOk } from "./http.mjs"
+import { webhookRoutes } from "./webhooks.mjs"
 
 export const DELEGATE = Symbol("delegate")
 
@@ -839,6 +840,11 @@ export const authorizeConnectWebview = (world, connect_webview_id, { buildDevice
 
 // ---------------------------------------------------------------- routing
 
+const webhookRoute = (name) => (ctx) => {
+  const workspace_id = authenticate(ctx)
+  return webhookRoutes[name]({ ...ctx, workspace_id }, getParams(ctx))
+}
+
 const routes = {
   "/devices/list": { methods: ["GET", "POST"], handler: (ctx) => listDevices(ctx, { locksOnly: false }) },
   "/locks/list": { methods: ["GET", "POST"], handler: (ctx) => listDevices(ctx, { locksOnly: true }) },
@@ -851,6 +857,11 @@ const routes = {
   "/access_codes/delete": { methods: ["POST", "DELETE"], handler: deleteAccessCode },
   "/events/list": { methods: ["GET", "POST"], handler: listEvents },
   "/connect_webviews/create": { methods: ["POST"], handler: createConnectWebview },
+  // Spec methods: create POST; list and get GET/POST; delete DELETE/POST (see webhooks.mjs).
+  "/webhooks/create": { methods: ["POST"], handler: webhookRoute("create") },
+  "/webhooks/list": { methods: ["GET", "POST"], handler: webhookRoute("list") },
+  "/webhooks/get": { methods: ["GET", "POST"], handler: webhookRoute("get") },
+  "/webhooks/delete": { methods: ["POST", "DELETE"], handler: webhookRoute("delete") },
   "/access_codes/unmanaged/get": { methods: ["GET", "POST"], handler: getUnmanagedAccessCode },
   "/access_codes/get": { methods: ["GET", "POST"], handler: getManagedAccessCode },
 }

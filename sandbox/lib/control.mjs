@@ -10,6 +10,7 @@ import { applyCodeSchedules, sandboxNow } from "./api.mjs"
 import { badRequest, HttpError, notFound, sendJson } from "./http.mjs"
 import { addDevicesBulk, describeWorld } from "./state.mjs"
 import { handleWebview } from "./webview.mjs"
+import { webhookControlRoutes } from "./webhooks.mjs"
 
 export const DEFAULT_CONFIG = Object.freeze({
   salto_code_delay_s: 1,
@@ -201,6 +202,75 @@ const addEvent = (sandbox, payload) => {
     : { ok: true, event_ids: events.map((e) => e.event_id) }
 }
 
+// Spec: event lock.locked / lock.unlocked, `method` enum keycode|manual|automatic|unknown|remote|card,
+// `access_code_id` and `access_code_is_managed` ("Only present when access_code_id is set").
+const DOOR_METHODS = new Set(["keycode", "manual", "automatic", "unknown", "remote", "card"])
+
+/**
+ * A change made at the door (a PIN, a key, the thumbturn, the Salto app): the lock's `locked`
+ * (and Salto's `locked_state`) change and Seam emits lock.locked / lock.unlocked with the method.
+ * `occurred_at` may be given (an older time, for out-of-order tests).
+ */
+const doorChange = (sandbox, payload) => {
+  const world = sandbox.world
+  const device_id = requireDeviceId(payload)
+  const device = findDeviceOr404(world, device_id)
+  const { action = "unlock", method = "manual", access_code_id, occurred_at } = payload
+  if (action !== "lock" && action !== "unlock") throw badRequest('"action" must be "lock" or "unlock"')
+  if (!DOOR_METHODS.has(method)) throw badRequest(`"method" must be one of ${[...DOOR_METHODS].join(", ")}`)
+  const locking = action === "lock"
+  const properties = { locked: locking }
+  if (device.properties?.salto_ks_metadata != null) {
+    properties.salto_ks_metadata = {
+      ...device.properties.salto_ks_metadata,
+      locked_state: locking ? "locked" : "unlocked",
+    }
+  }
+  world.db.updateDevice({ device_id, properties })
+  const now = new Date().toISOString()
+  const event = world.db.addEvent({
+    event_type: locking ? "lock.locked" : "lock.unlocked",
+    workspace_id: device.workspace_id,
+    device_id,
+    connected_account_id: device.connected_account_id,
+    method,
+    ...(access_code_id != null ? { access_code_id, access_code_is_managed: true } : {}),
+    created_at: now,
+    occurred_at: occurred_at ?? now,
+  })
+  return { ok: true, event }
+}
+
+/**
+ * Load for the push benchmark: `count` door changes (lock/unlock toggles, method manual) spread
+ * evenly over `over_s` seconds, round-robin over `device_ids` (default: every lock of the
+ * workspace). Answers at once; the changes run on the world's timers.
+ */
+const doorBurst = (sandbox, payload) => {
+  const world = sandbox.world
+  const { count, over_s = 10, device_ids } = payload
+  if (!Number.isInteger(count) || count < 1 || count > MAX_ADD_COUNT) throw badRequest('"count" must be a positive integer')
+  if (typeof over_s !== "number" || over_s < 0) throw badRequest('"over_s" must be >= 0')
+  const ids =
+    device_ids ??
+    world.db
+      .getState()
+      .devices.filter((d) => d.workspace_id === SANDBOX_WORKSPACE_ID && d.device_type.endsWith("_lock"))
+      .map((d) => d.device_id)
+  if (!Array.isArray(ids) || ids.length === 0) throw badRequest("no locks to change")
+  for (let i = 0; i < count; i += 1) {
+    const timer = setTimeout(() => {
+      world.timers.delete(timer)
+      const device_id = ids[i % ids.length]
+      const device = world.db.getState().devices.find((d) => d.device_id === device_id)
+      if (device == null) return
+      doorChange(sandbox, { device_id, action: device.properties?.locked ? "unlock" : "lock" })
+    }, Math.round((i * over_s * 1000) / count))
+    world.timers.add(timer)
+  }
+  return { ok: true, count, device_ids: ids }
+}
+
 const setConfig = (sandbox, payload) => {
   for (const [key, value] of Object.entries(payload)) {
     if (!(key in DEFAULT_CONFIG)) throw badRequest(`Unknown config key "${key}"`)
@@ -235,6 +305,9 @@ const routes = {
   "POST devices/add": (sandbox, payload) => addDevices(sandbox, payload),
   "POST devices/remove": (sandbox, payload) => removeDevice(sandbox, payload),
   "POST events/add": (sandbox, payload) => addEvent(sandbox, payload),
+  "POST devices/door": (sandbox, payload) => doorChange(sandbox, payload),
+  "POST devices/door/burst": (sandbox, payload) => doorBurst(sandbox, payload),
+  ...webhookControlRoutes,
   // A code made outside Seam (e.g. in the Salto app): access_codes/unmanaged/get finds it.
   "POST access_codes/add_unmanaged": (sandbox, payload) => {
     const device = findDeviceOr404(sandbox.world, requireDeviceId(payload))

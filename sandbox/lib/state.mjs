@@ -13,6 +13,7 @@ import {
   SANDBOX_WORKSPACE_ID,
   SEEDED_SALTO_LOCKS,
 } from "./devices.mjs"
+import { attachWebhooks } from "./webhooks.mjs"
 import { nameSeedLocks } from "./seed-names.mjs"
 
 /**
@@ -131,7 +132,7 @@ export const createWorld = async ({ port, baseUrl }) => {
     )
     .map((d) => d.device_id)
 
-  return {
+  const world = {
     fake,
     db,
     handler,
@@ -143,11 +144,15 @@ export const createWorld = async ({ port, baseUrl }) => {
     webviewTokens: new Map(), // connect_webview_id -> auth_token
     counters: { added: 0, webviewAccounts: 0 },
     timers: new Set(),
+    disposed: false,
     // device_id -> remote unlock behaviour (see POST /_sandbox/devices/unlock_behavior).
     unlockBehavior: new Map(),
     // Salto KS codes whose PIN comes at starts_at (see applyCodeSchedules in api.mjs).
     codesWaitingForStart: new Set(),
   }
+  // Deliveries start after the seed: its events predate every webhook.
+  world.detachWebhooks = attachWebhooks(world)
+  return world
 }
 
 export const describeWorld = (world) => ({
@@ -171,6 +176,8 @@ export const newToken = () => randomBytes(18).toString("base64url")
 
 /** Stop every timer a world started (pending code assignments, attempts). */
 export const disposeWorld = (world) => {
+  world.disposed = true
+  world.detachWebhooks?.()
   for (const timer of world.timers) clearTimeout(timer)
   world.timers.clear()
 }

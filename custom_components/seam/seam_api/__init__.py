@@ -33,8 +33,10 @@ from .models import (
     Device,
     Event,
     SeamIssue,
+    Webhook,
     Workspace,
 )
+from .webhooks import Rejection, WebhookVerificationError, WebhookVerifier
 
 __all__ = [
     "ACTION_STATUS_ERROR",
@@ -49,6 +51,7 @@ __all__ = [
     "Device",
     "Event",
     "EventsRead",
+    "Rejection",
     "SeamActionAttemptError",
     "SeamActionAttemptTimeoutError",
     "SeamAuthError",
@@ -61,5 +64,8 @@ __all__ = [
     "SeamNotFoundError",
     "SeamRateLimitError",
     "SeamResponseError",
+    "Webhook",
+    "WebhookVerificationError",
+    "WebhookVerifier",
     "Workspace",
 ]

@@ -39,6 +39,7 @@ from .models import (
     ConnectWebview,
     Device,
     Event,
+    Webhook,
     Workspace,
     get_dict,
     get_str,
@@ -355,6 +356,20 @@ class SeamClient:
         """Return one device."""
         data = await self._get_resource("devices/get", "device", {"device_id": device_id})
         return Device.from_api(data)
+
+    async def create_webhook(self, url: str, event_types: Iterable[str]) -> Webhook:
+        """Create a webhook; the answer carries its signing secret (never logged)."""
+        payload = {"url": url, "event_types": list(event_types)}
+        return Webhook.from_api(await self._get_resource("webhooks/create", "webhook", payload))
+
+    async def list_webhooks(self) -> list[Webhook]:
+        """Return the workspace's webhooks."""
+        items, _ = await self._get_list("webhooks/list", "webhooks")
+        return [Webhook.from_api(item) for item in items]
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        """Delete a webhook: Seam stops delivering to its URL."""
+        await self._request("webhooks/delete", {"webhook_id": webhook_id})
 
     async def lock_door(
         self,

@@ -433,3 +433,24 @@ class Event:
             occurred_at=get_datetime(data, "occurred_at"),
             created_at=get_datetime(data, "created_at"),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Webhook:
+    """A Seam webhook (the spec's ``webhook``: webhook_id, url, event_types, secret)."""
+
+    webhook_id: str
+    url: str
+    event_types: tuple[str, ...]
+    # Only webhooks/create is sure to return it; never shown in a repr.
+    secret: str | None = field(repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Self:
+        """Build from a Seam API object, tolerating unknown, missing or odd fields."""
+        return cls(
+            webhook_id=_require_id(data, "webhook_id", "webhook"),
+            url=get_str(data, "url") or "",
+            event_types=tuple(t for t in get_list(data, "event_types") if isinstance(t, str)),
+            secret=get_str(data, "secret"),
+        )
