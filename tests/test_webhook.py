@@ -21,6 +21,7 @@ from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID, EVENT_STATE_CHANG
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import orjson
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -711,3 +712,31 @@ async def test_delivery_before_the_first_poll_is_left_to_it(
     )
     assert coordinator.data is None
     assert coordinator.activity == {}
+
+
+async def test_pushed_pin_assignment_fires_access_code_ready(
+    hass: HomeAssistant, sandbox: Sandbox, push_entry: MockConfigEntry
+) -> None:
+    """A future Salto KS code gets its PIN at its start: push brings seam_access_code_ready."""
+    ready = async_capture_events(hass, "seam_access_code_ready")
+    now = dt_util.utcnow()
+    response = await hass.services.async_call(
+        DOMAIN,
+        "create_access_code",
+        {
+            "entity_id": FRONT_DOOR,
+            "name": "Guest",
+            "starts_at": (now + timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=5)).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response[FRONT_DOOR]["code"] is None
+    before = await sandbox.requests()
+    await sandbox.advance_clock(3600 + 60)
+    await _wait_for(lambda: len(ready) == 1)
+    assert ready[0].data["access_code_id"] == response[FRONT_DOOR]["access_code_id"]
+    assert ready[0].data["code"]
+    after = await sandbox.requests()
+    assert after.get("/devices/list") == before.get("/devices/list")  # push, not a poll
