@@ -740,3 +740,30 @@ async def test_pushed_pin_assignment_fires_access_code_ready(
     assert ready[0].data["code"]
     after = await sandbox.requests()
     assert after.get("/devices/list") == before.get("/devices/list")  # push, not a poll
+
+
+async def test_pushed_access_code_event_updates_the_codes_sensor(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    push_entry: MockConfigEntry,
+) -> None:
+    """A code made outside Home Assistant shows on the lock's sensor at once, without a poll."""
+    device_id = sandbox_state["normal_device_id"]
+    sensor = "sensor.front_door_access_codes"
+    assert _state(hass, sensor) in ("0", "unknown")
+    before = await sandbox.requests()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{sandbox.url}/access_codes/create",
+            json={"device_id": device_id, "name": "Made in the Seam Console"},
+            headers={"Authorization": f"Bearer {sandbox.api_key}"},
+        ) as response,
+    ):
+        assert response.status == 200
+    await _wait_for(lambda: _state(hass, sensor) == "1")
+    names = [code["name"] for code in hass.states.get(sensor).attributes["access_codes"]]
+    assert names == ["Made in the Seam Console"]
+    after = await sandbox.requests()
+    assert after.get("/devices/list") == before.get("/devices/list")  # push, not a poll

@@ -323,6 +323,20 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         except SeamError as err:
             _LOGGER.debug("Could not read the access codes of %s: %s", device_id, err)
             return
+        self._async_take_access_codes(device_id, codes)
+
+    async def _async_read_pushed_access_codes(self, device_id: str) -> None:
+        """Read one lock's access codes after a pushed ``access_code.*`` event about them."""
+        try:
+            codes = await self.client.list_access_codes(device_id)
+        except SeamError as err:
+            _LOGGER.debug("Could not read the access codes of %s: %s", device_id, err)
+            return
+        self._async_take_access_codes(device_id, codes)
+
+    @callback
+    def _async_take_access_codes(self, device_id: str, codes: list[AccessCode]) -> None:
+        """Show a lock's codes just read, and watch the ones that get their PIN later."""
         self.async_set_access_codes(device_id, codes)
         # A code that gets its PIN at a later start (a future time-bound Salto KS code), e.g.
         # created before Home Assistant restarted: fire seam_access_code_ready for it too.
@@ -479,6 +493,18 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             self._codes_with_news.add(event.access_code_id)
             self.config_entry.async_create_background_task(
                 self.hass, self._async_check_pending_codes(), "seam access code"
+            )
+        elif (
+            event.event_type.startswith("access_code.")
+            and event.device_id is not None
+            and (device := self.data.get(event.device_id)) is not None
+            and device.supports_access_codes
+        ):
+            # A code on a lock changed at Seam: its access codes sensor shows it at once.
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_read_pushed_access_codes(event.device_id),
+                "seam access codes",
             )
         elif event.device_id in self.data and event.device_id not in self._fetching:
             self._fetching.add(event.device_id)
