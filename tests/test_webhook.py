@@ -767,3 +767,21 @@ async def test_pushed_access_code_event_updates_the_codes_sensor(
     assert names == ["Made in the Seam Console"]
     after = await sandbox.requests()
     assert after.get("/devices/list") == before.get("/devices/list")  # push, not a poll
+
+
+async def test_polls_stop_reading_codes_once_filled_while_push_works(
+    hass: HomeAssistant, sandbox: Sandbox, push_entry: MockConfigEntry
+) -> None:
+    """With push working, a poll reads no access codes once every lock's codes were read."""
+    coordinator = push_entry.runtime_data
+    assert coordinator.push_healthy
+    for _ in range(len(coordinator.data) + 1):
+        if len(coordinator.access_codes) == len(coordinator.data):
+            break
+        await coordinator.async_refresh()
+    assert set(coordinator.access_codes) == set(coordinator.data)
+    await sandbox.reset_requests()
+    await coordinator.async_refresh()
+    requests = await sandbox.requests()
+    assert "/access_codes/list" not in requests
+    assert requests["/devices/list"] == 1

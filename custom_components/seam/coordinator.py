@@ -307,10 +307,16 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         Seam's ``access_codes/list`` takes one ``device_id`` (its OpenAPI spec in
         ``@seamapi/types`` 1.977.0 has no ``device_ids``), so a poll adds one request however
         many locks there are: with N such locks, a lock's codes are read every N polls. The
-        access code actions update a lock's codes at once.
+        access code actions update a lock's codes at once, and so do pushed ``access_code.*``
+        events; while push works, polls stop reading codes once every lock's were read.
         """
         with_codes = sorted(
-            device_id for device_id, device in locks.items() if device.supports_access_codes
+            device_id
+            for device_id, device in locks.items()
+            if device.supports_access_codes
+            # While push works, pushed access_code events and the actions keep the codes
+            # current: a poll only fills the sensors of locks not read since the start.
+            and not (self.push_healthy and device_id in self.access_codes)
         )
         if not with_codes:
             return
