@@ -479,11 +479,15 @@ actions:
 """
 
 
-async def _create_expired_codes(sandbox: Sandbox) -> None:
+async def _create_expired_codes(sandbox: Sandbox, expired_codes: str = "fail_removal") -> None:
     """Create two expired time-bound codes and a current one straight at Seam.
 
-    (The create action refuses an end in the past.)
+    (The create action refuses an end in the past.) Seam deletes an ended code by itself
+    (lifecycle-of-access-codes.mdx); the codes that stay are those whose removal failed
+    (``fail_removal``: status removing, error failed_to_remove_from_device) or, after the
+    change that page announces, every ended code (``keep``).
     """
+    await sandbox.set_config(expired_codes=expired_codes)
     now = dt_util.utcnow()
     async with aiohttp.ClientSession() as session:
         for device_id, name, ends_at in (
@@ -524,11 +528,12 @@ async def test_readme_delete_expired_codes_automation(
     assert (await sandbox.requests())["/access_codes/delete"] == 2
 
 
+@pytest.mark.parametrize("expired_codes", ["fail_removal", "keep"])
 async def test_delete_expired_answers_what_it_deleted(
-    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, expired_codes: str
 ) -> None:
     """The response lists each lock's deleted codes, without a PIN; a lock without any: []."""
-    await _create_expired_codes(sandbox)
+    await _create_expired_codes(sandbox, expired_codes)
     salto, august, schlage = lock_id(SALTO), lock_id(AUGUST), lock_id(SCHLAGE)
 
     response = await _call(hass, "delete_expired_access_codes", [salto, august, schlage])
@@ -538,6 +543,9 @@ async def test_delete_expired_answers_what_it_deleted(
     assert deleted == {salto: ["Expired"], august: ["Expired too"], schlage: []}
     [expired] = response[august]["deleted"]
     assert "code" not in expired
+    if expired_codes == "fail_removal":
+        assert expired["status"] == "removing"
+        assert expired["errors"] == ["failed_to_remove_from_device"]
     assert expired["type"] == "time_bound"
     assert dt_util.parse_datetime(expired["ends_at"]) < dt_util.utcnow()
     assert [c["name"] for c in await _codes(hass, august)] == ["Current"]
@@ -547,7 +555,7 @@ async def test_delete_expired_failure_names_the_code(
     hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
 ) -> None:
     """A deletion Seam refuses fails the action with the code's name and Seam's reason."""
-    await _create_expired_codes(sandbox)
+    await _create_expired_codes(sandbox, "keep")
     await sandbox.fault(
         "/access_codes/delete", "attempt_error", error_type="failed", message="lock busy"
     )
@@ -1434,3 +1442,19 @@ async def test_no_pin_in_logs(
         for pin in generated + ([] if is_echo else custom):
             assert pin not in message, name
             assert pin not in exc_text, name
+
+
+async def test_delete_expired_leaves_codes_seam_is_removing(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """At its end Seam removes a code by itself (removing, then gone): nothing to delete."""
+    await sandbox.set_config(code_removal_delay_s=60)
+    await _create_expired_codes(sandbox, "delete")
+    [removing] = [c for c in await _codes(hass, lock_id(AUGUST)) if c["name"] == "Expired too"]
+    assert removing["status"] == "removing"
+    assert removing["errors"] == []
+
+    response = await _call(hass, "delete_expired_access_codes", lock_id(AUGUST))
+
+    assert response == {lock_id(AUGUST): {"deleted": []}}
+    assert (await sandbox.requests()).get("/access_codes/delete", 0) == 0
