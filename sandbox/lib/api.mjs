@@ -203,7 +203,7 @@ export const applyCodeSchedules = (sandbox) => {
       startsAt <= now
     ) {
       db.updateAccessCode({ access_code_id: code.access_code_id, status: "set" })
-      addCodeEvent(db, code, device, "access_code.set_on_device", { code: code.code })
+      addCodeEvent(db, code, device, "access_code.set_on_device", { code: code.code }, sandbox)
     }
   }
 }
@@ -239,7 +239,7 @@ const expireCode = (sandbox, code, device, now) => {
       is_scheduled_on_device: false,
       is_waiting_for_code_assignment: false,
     })
-    addCodeEvent(db, code, device, "access_code.removed_from_device")
+    addCodeEvent(db, code, device, "access_code.removed_from_device", {}, sandbox)
     return
   }
   db.updateAccessCode({ access_code_id: id, status: "removing", is_waiting_for_code_assignment: false })
@@ -262,16 +262,19 @@ const expireCode = (sandbox, code, device, now) => {
   const remove = () => {
     if (!db.getState().access_codes.some((ac) => ac.access_code_id === id)) return
     db.deleteAccessCode(id)
-    addCodeEvent(db, code, device, "access_code.removed_from_device")
+    addCodeEvent(db, code, device, "access_code.removed_from_device", {}, sandbox)
   }
   const delayMs = secondsToMs(config.code_removal_delay_s) ?? 0
   if (delayMs === 0) remove()
   else schedule(world, delayMs, remove)
 }
 
-/** An access_code.* event, created now (real time: the events/list windows are real time). */
-const addCodeEvent = (db, code, device, event_type, extra = {}) => {
-  const at = new Date().toISOString()
+/**
+ * An access_code.* event, created now by the sandbox clock (`sandbox` given: the schedules,
+ * which follow that clock, so a client whose clock moves with it finds them), else real time.
+ */
+const addCodeEvent = (db, code, device, event_type, extra = {}, sandbox = null) => {
+  const at = new Date(sandbox == null ? Date.now() : sandboxNow(sandbox)).toISOString()
   db.addEvent({
     ...extra,
     event_type,
@@ -578,7 +581,7 @@ const assignSaltoCode = (sandbox, access_code_id) => {
   })
   const device = db.getState().devices.find((d) => d.device_id === code.device_id)
   const event = active ? "access_code.set_on_device" : "access_code.scheduled_on_device"
-  addCodeEvent(db, code, device, event, { code: assigned.code })
+  addCodeEvent(db, code, device, event, { code: assigned.code }, sandbox)
 }
 
 /** Wait for Salto's PIN of a new or moved code: see applyCodeSchedules. */
