@@ -247,9 +247,7 @@ async def test_lock_code_requirements_are_consistent(sandbox: Sandbox) -> None:
     assert {"constraint_type": "name_length", "min_length": 1, "max_length": 12} in devices[PATIO][
         "code_constraints"
     ]
-    assert devices[SCHLAGE]["code_constraints"] == [
-        {"constraint_type": "name_length", "max_length": 9}
-    ]
+    assert devices[SCHLAGE]["supported_code_lengths"] == [4, 5, 6, 7, 8]
     await sandbox.set_config(salto_code_delay_s=0)
     for device_id in (SALTO, PATIO, SCHLAGE):
         for _ in range(5):

@@ -40,7 +40,8 @@ SALTO = "salto_lock_front_door"
 OFFLINE = "salto_lock_back_office"
 SMALL_LIMIT = "salto_lock_meeting_room"  # max_active_codes_supported: 2
 AUGUST = "august_device_1"  # reports no supported code lengths: any length is accepted
-SCHLAGE = "schlage_device_id"
+SCHLAGE = "schlage_device_id"  # codes of 4-8 digits (Seam's Schlage example)
+PATIO = "august_device_2"  # codes of 4-8 digits, names of 1-12 characters (Seam's sample)
 # Salto KS PINs have 6 to 10 digits (Seam's Salto KS guide).
 PIN_RE = re.compile(r"^\d{6,10}$")
 
@@ -147,6 +148,8 @@ async def test_create_ongoing_salto_code_waits_for_pin(
             "starts_at": None,
             "ends_at": None,
             "is_waiting_for_code_assignment": False,
+            "errors": [],
+            "warnings": [],
             "recovered": False,
             "lock_offline": False,
         }
@@ -599,6 +602,11 @@ LATER = "2030-01-03T10:00:00+00:00"
         ),
         (SALTO, {"name": "G", "code": "123456"}, "code_not_allowed_salto", "Front Door is a Salto"),
         (AUGUST, {"name": "G", "code": "12a4"}, "code_not_digits", "digits only"),
+        # The seeded locks' real code requirements (sandbox/lib/seed-names.mjs).
+        (SCHLAGE, {"name": "G", "code": "123"}, "code_length_unsupported", "4, 5, 6, 7, 8 digits"),
+        (PATIO, {"name": "Guest Kimberly Smith"}, "name_invalid", "1 to 12 characters"),
+        (PATIO, {"name": "G", "code": "123"}, "code_length_unsupported", "4, 5, 6, 7, 8 digits"),
+        (PATIO, {"name": "G", "code": "123456789"}, "code_length_unsupported", None),
         (AUGUST, {"name": "G", "code": "\uff11\uff12\uff13\uff14"}, "code_not_digits", None),
     ],
 )
@@ -816,18 +824,18 @@ async def test_name_length_from_code_constraints(
 ) -> None:
     """A lock's name_length constraint limits names; without one, Seam decides."""
     await sandbox.update_device(
-        AUGUST,
+        SCHLAGE,
         properties={"code_constraints": [{"constraint_type": "name_length", "max_length": 10}]},
     )
     await sandbox.reset_requests()
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "create_access_code", lock_id(AUGUST), name="x" * 11, code="1234")
+        await _call(hass, "create_access_code", lock_id(SCHLAGE), name="x" * 11, code="1234")
     assert err.value.translation_key == "name_invalid"
     assert "must have 1 to 10 characters" in str(err.value)
     assert await _writes(sandbox) == {}
 
     # A lock without the constraint: a long name goes to Seam.
-    created = await _august_code(hass, lock_id(SCHLAGE), name="y" * 80, code="4321")
+    created = await _august_code(hass, lock_id(AUGUST), name="y" * 80, code="4321")
     assert created["name"] == "y" * 80
 
 
