@@ -194,6 +194,7 @@ async def test_offline_error_is_not_a_problem(
     ],
 )
 async def test_problem_lists_warnings_users_hit(
+    *,
     hass: HomeAssistant,
     sandbox: Sandbox,
     sandbox_state: dict[str, Any],

@@ -356,6 +356,25 @@ const routes = {
     })
     return { ok: true, access_code_id: access_code.access_code_id }
   },
+  // Set a connected account's errors and/or warnings (e.g. the warning
+  // account_reauthorization_requested, which Seam reports on the account only). Spec:
+  // connected_account.errors[] / .warnings[] items require created_at, message and the code.
+  "POST connected_accounts/update": (sandbox, payload) => {
+    const { connected_account_id, errors, warnings } = payload
+    const { db } = sandbox.world
+    const account = db.getState().connected_accounts.find((a) => a.connected_account_id === connected_account_id)
+    if (account == null) throw notFound("connected_account_not_found", `No connected account ${connected_account_id}`)
+    const created_at = new Date().toISOString()
+    const complete = (items, key) => {
+      if (items == null) return undefined
+      if (!Array.isArray(items)) throw badRequest(`"${key}" must be an array`)
+      return items.map((item) => ({ created_at, message: item[key], ...item }))
+    }
+    const patch = { connected_account_id }
+    if (errors != null) patch.errors = complete(errors, "error_code")
+    if (warnings != null) patch.warnings = complete(warnings, "warning_code")
+    return { ok: true, connected_account: db.updateConnectedAccount(patch) }
+  },
   "GET config": (sandbox) => ({ ...sandbox.config }),
   "POST config": (sandbox, payload) => setConfig(sandbox, payload),
   "GET clock": (sandbox) => ({ now: new Date(sandboxNow(sandbox)).toISOString() }),
