@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 import logging
 from typing import Any, override
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -54,6 +55,7 @@ from .seam_api import (
     SeamClient,
     SeamError,
 )
+from .webhook import is_loopback
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -245,8 +247,14 @@ class SeamConfigFlow(
         return SeamOptionsFlow()
 
     async def _async_validate(self, api_key: str, api_url: str) -> dict[str, str]:
-        """Check the API key against Seam; return form errors (none when it works)."""
+        """Check the API key against Seam; return form errors (none when it works).
+
+        The key is sent only over HTTPS, or over plain HTTP to this machine (a test server).
+        """
         api_url = api_url.strip().rstrip("/")
+        scheme = urlsplit(api_url).scheme.lower()
+        if not (scheme == "https" or (scheme == "http" and is_loopback(api_url))):
+            return {"base": "api_url_not_https"}
         client = _create_client(self.hass, api_key, api_url)
         try:
             workspace = await client.get_workspace()
