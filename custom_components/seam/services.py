@@ -28,7 +28,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
+from homeassistant.exceptions import HomeAssistantError, Unauthorized
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio
@@ -226,9 +226,7 @@ async def _async_check_admin(call: ServiceCall) -> None:
     if call.context.user_id is None:
         return
     user = await call.hass.auth.async_get_user(call.context.user_id)
-    if user is None:
-        raise UnknownUser(context=call.context)
-    if not user.is_admin:
+    if user is None or not user.is_admin:
         raise Unauthorized(context=call.context)
 
 
