@@ -35,6 +35,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.seam.const import DOMAIN
 from custom_components.seam.coordinator import EVENT_ACCESS_CODE_READY
@@ -119,13 +120,19 @@ def lock_ids(hass: HomeAssistant, init_integration: MockConfigEntry) -> dict[str
 
 
 async def _setup_blueprint(
-    hass: HomeAssistant, tmp_path: Path, locks: list[str], **inputs: Any
+    hass: HomeAssistant,
+    tmp_path: Path,
+    locks: list[str],
+    *,
+    trace: dict[str, Any] | None = None,
+    **inputs: Any,
 ) -> list[ServiceCall]:
     """Install the repository's blueprint in a config folder and add an automation from it."""
     shutil.copytree(BLUEPRINT, tmp_path / "blueprints" / "automation" / "seam")
     hass.config.config_dir = str(tmp_path)
     sent = async_mock_service(hass, "notify", "guest")
     config = {
+        "id": "guest_codes",  # as the automation editor gives each automation (traces need it)
         "alias": "Guest codes",
         "use_blueprint": {
             "path": BLUEPRINT_PATH,
@@ -136,6 +143,7 @@ async def _setup_blueprint(
                 **inputs,
             },
         },
+        **({"trace": trace} if trace is not None else {}),
     }
     assert await async_setup_component(hass, "automation", {"automation": [config]})
     await hass.async_block_till_done()
@@ -478,3 +486,57 @@ async def test_pin_path_leaves_no_trace(
     assert raw.count(b"seam_access_code_ready") > 0
     assert re.findall(rb"(?<!\d)" + pin.encode() + rb"(?!\d)", raw)
     assert not re.findall(rb"(?<!Guest Kim: )(?<!\d)" + pin.encode() + rb"(?!\d)", raw)
+
+
+@pytest.mark.parametrize("stored_traces", [None, 0])
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_traces_hold_pins_unless_turned_off(
+    hass: HomeAssistant,
+    *,
+    hass_ws_client: WebSocketGenerator,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    lock_ids: dict[str, str],
+    stored_traces: int | None,
+) -> None:
+    """What the blueprint's description says: a run's trace holds the PIN it delivered, and
+    ``trace: {stored_traces: 0}`` in the automation's YAML keeps no trace."""
+    august = lock_ids[AUGUST]
+    sent = await _setup_blueprint(
+        hass,
+        tmp_path,
+        [august],
+        trace=None if stored_traces is None else {"stored_traces": stored_traces},
+    )
+    start = dt_util.now() + timedelta(hours=2)
+    calendar.bookings.append(
+        CalendarEvent(start=start, end=start + timedelta(days=1), summary="Alex")
+    )
+
+    await hass.services.async_call(
+        "automation", "trigger", {ATTR_ENTITY_ID: "automation.guest_codes"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [code] = await _codes(hass, august)
+    [message] = [call.data["message"] for call in sent]
+    assert message.startswith(f"Guest Alex: {code['code']} opens ")
+
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "trace/list", "domain": "automation"})
+    listed = await client.receive_json()
+    assert listed["success"]
+    if stored_traces == 0:
+        assert listed["result"] == []
+        return
+    [run] = listed["result"]
+    await client.send_json_auto_id(
+        {
+            "type": "trace/get",
+            "domain": "automation",
+            "item_id": run["item_id"],
+            "run_id": run["run_id"],
+        }
+    )
+    trace = await client.receive_json()
+    assert code["code"] in json.dumps(trace["result"])

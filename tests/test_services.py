@@ -444,6 +444,17 @@ async def test_code_actions_refuse_non_admin_users(
         await hass.services.async_call(
             "lock", "lock", {ATTR_ENTITY_ID: entity_id}, blocking=True, context=Context(user.id)
         )
+        # A script the user starts runs as that user.
+        script = {
+            "sequence": [
+                {"action": "seam.delete_expired_access_codes", "target": {"entity_id": entity_id}}
+            ]
+        }
+        assert await async_setup_component(hass, "script", {"script": {"clean": script}})
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                "script", "clean", blocking=True, context=Context(user.id)
+            )
 
 
 @pytest.mark.parametrize("admin", [True, False])
