@@ -260,14 +260,19 @@ async def test_user_errors_and_recovery(
 async def test_user_api_url_must_be_https(
     hass: HomeAssistant, mock_seam: MockSeam, api_url: str
 ) -> None:
-    """The API key is never sent over plain HTTP to another machine: the form says so."""
+    """The API key is never sent over plain HTTP to another machine: the form says so.
+
+    The section with the URL, collapsed at first, is open to show what to fix.
+    """
     result = await _start_user_flow(hass)
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
     user_input = {CONF_API_KEY: API_KEY, "advanced": {CONF_API_URL: api_url}}
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "api_url_not_https"}
     assert _suggested_values(result) == user_input
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": False}
     mock_seam.get_workspace.assert_not_awaited()
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)

@@ -75,6 +75,7 @@ ACCEPTED_CAPABILITIES = ["lock"]
 control system integration, so ask for locks explicitly."""
 
 SECTION_ADVANCED = "advanced"
+ERROR_API_URL_NOT_HTTPS = "api_url_not_https"
 
 STEP_FINISH = "finish"
 STEP_LINK = "link"
@@ -85,8 +86,11 @@ STEP_WEBVIEW_TIMEOUT = "webview_timeout"
 _API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
-def _credentials_schema(api_key: probatio.Marker) -> probatio.Schema:
-    """Return the form asking for the API key and, in a collapsed section, the API URL."""
+def _credentials_schema(api_key: probatio.Marker, errors: dict[str, str]) -> probatio.Schema:
+    """Return the form asking for the API key and, in a section, the API URL.
+
+    The section is collapsed unless the error is about the URL.
+    """
     return probatio.Schema(
         {
             api_key: _API_KEY_SELECTOR,
@@ -98,15 +102,12 @@ def _credentials_schema(api_key: probatio.Marker) -> probatio.Schema:
                         ),
                     }
                 ),
-                {"collapsed": True},
+                {"collapsed": errors.get("base") != ERROR_API_URL_NOT_HTTPS},
             ),
         }
     )
 
 
-STEP_CREDENTIALS_SCHEMA = _credentials_schema(probatio.Required(CONF_API_KEY))
-# Reconfigure: an empty API key keeps the stored one.
-STEP_RECONFIGURE_SCHEMA = _credentials_schema(probatio.Optional(CONF_API_KEY))
 STEP_REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR})
 
 
@@ -254,7 +255,7 @@ class SeamConfigFlow(
         api_url = api_url.strip().rstrip("/")
         scheme = urlsplit(api_url).scheme.lower()
         if not (scheme == "https" or (scheme == "http" and is_loopback(api_url))):
-            return {"base": "api_url_not_https"}
+            return {"base": ERROR_API_URL_NOT_HTTPS}
         client = _create_client(self.hass, api_key, api_url)
         try:
             workspace = await client.get_workspace()
@@ -287,7 +288,9 @@ class SeamConfigFlow(
                 return await self.async_step_link()
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(STEP_CREDENTIALS_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(probatio.Required(CONF_API_KEY), errors), user_input
+            ),
             errors=errors,
         )
 
@@ -353,7 +356,8 @@ class SeamConfigFlow(
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                STEP_RECONFIGURE_SCHEMA,
+                # An empty API key keeps the stored one.
+                _credentials_schema(probatio.Optional(CONF_API_KEY), errors),
                 user_input or {SECTION_ADVANCED: {CONF_API_URL: entry.data[CONF_API_URL]}},
             ),
             errors=errors,
