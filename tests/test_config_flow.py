@@ -245,30 +245,41 @@ async def test_user_errors_and_recovery(
 
 
 @pytest.mark.parametrize(
-    "api_url",
+    ("api_url", "accepted"),
     [
-        "http://connect.getseam.com",
-        "http://192.168.1.20:8790",
-        "http://localhost.example.com",
-        "http://127.0.0.1.example.com",
-        "http://[::2]:8790",
-        "ftp://connect.getseam.com",
-        "connect.getseam.com",
+        ("https://connect.getseam.com", True),
+        ("HTTPS://seam.example.com/api/", True),
+        ("http://localhost:8790", True),
+        ("http://127.0.0.1:8790/", True),
+        ("http://127.5.6.7", True),
+        ("http://[::1]:8790", True),
+        ("http://connect.getseam.com", False),
+        ("http://192.168.1.20:8790", False),
+        ("http://localhost.example.com", False),
+        ("http://127.0.0.1.example.com", False),
+        ("http://[::2]:8790", False),
+        ("ftp://connect.getseam.com", False),
+        ("connect.getseam.com", False),
     ],
 )
 @pytest.mark.usefixtures("mock_setup_entry")
-async def test_user_api_url_must_be_https(
-    hass: HomeAssistant, mock_seam: MockSeam, api_url: str
+async def test_user_api_url_https_or_loopback(
+    hass: HomeAssistant, mock_seam: MockSeam, api_url: str, accepted: bool
 ) -> None:
-    """The API key is never sent over plain HTTP to another machine: the form says so.
+    """HTTPS anywhere, plain HTTP only to this machine (a Seam test server such as the sandbox).
 
-    The section with the URL, collapsed at first, is open to show what to fix.
+    Otherwise the API key is not sent: the form says why, and opens the section with the URL
+    (collapsed at first) to show what to fix.
     """
     result = await _start_user_flow(hass)
     assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
     user_input = {CONF_API_KEY: API_KEY, "advanced": {CONF_API_URL: api_url}}
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    if accepted:
+        assert result["type"] is FlowResultType.MENU
+        mock_seam.get_workspace.assert_awaited_once()
+        return
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "api_url_not_https"}
     assert _suggested_values(result) == user_input
@@ -277,31 +288,6 @@ async def test_user_api_url_must_be_https(
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
     assert result["type"] is FlowResultType.MENU
-
-
-@pytest.mark.parametrize(
-    "api_url",
-    [
-        "https://connect.getseam.com",
-        "HTTPS://seam.example.com/api/",
-        "http://localhost:8790",
-        "http://127.0.0.1:8790/",
-        "http://127.5.6.7",
-        "http://[::1]:8790",
-    ],
-)
-@pytest.mark.usefixtures("mock_setup_entry")
-async def test_user_api_url_https_or_loopback(
-    hass: HomeAssistant, mock_seam: MockSeam, api_url: str
-) -> None:
-    """HTTPS anywhere, plain HTTP only to this machine (a Seam test server such as the sandbox)."""
-    result = await _start_user_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: API_KEY, "advanced": {CONF_API_URL: api_url}}
-    )
-    assert result["type"] is FlowResultType.MENU
-    mock_seam.get_workspace.assert_awaited_once()
 
 
 @pytest.mark.usefixtures("mock_seam")
