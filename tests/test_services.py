@@ -392,6 +392,10 @@ async def test_get_access_code(hass: HomeAssistant, sandbox: Sandbox, lock_id: L
             await _call(hass, "get_access_code", entity_id, access_code_id=access_code_id)
         assert err.value.translation_key == "access_code_not_on_lock"
         assert assigned[salto]["code"] not in str(err.value)
+    await sandbox.fault("/access_codes/get", "outage", count=1)
+    with pytest.raises(HomeAssistantError) as failure:
+        await _call(hass, "get_access_code", salto, access_code_id=code_id)
+    assert failure.value.translation_key == "seam_unavailable"
 
 
 async def _call_as(
