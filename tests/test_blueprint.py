@@ -4,6 +4,7 @@ changes move the code, and the code is deleted after check-out or when the booki
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import date, datetime, timedelta
 import json
 import logging
@@ -459,7 +460,7 @@ async def test_pin_path_leaves_no_trace(
     # except in the guest's message (core records every action call with its data).
     await async_wait_recording_done(hass)
     db_path = Path(recorder_mock.db_url.removeprefix("sqlite:///"))
-    with sqlite3.connect(db_path) as db:
+    with closing(sqlite3.connect(db_path)) as db:
         event_data = [
             json.loads(row[0])
             for row in db.execute(
