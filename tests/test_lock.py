@@ -250,6 +250,7 @@ async def test_not_remotely_operable(
     assert err.value.translation_key == f"cannot_remotely_{service}_salto"
     assert "Server Room cannot be" in str(err.value)
     assert "pass-through waiver" in str(err.value)
+    assert "contact Seam to configure your IQ hubs" in str(err.value)
     assert await sandbox.requests() == {}
     assert hass.states.get(SERVER_ROOM).state == LockState.LOCKED
 
