@@ -302,3 +302,60 @@ async def test_list_routes_answer_a_page(sandbox: Sandbox) -> None:
         if a["connected_account_id"] == "salto_ks_connected_account"
     ]
     assert account["warnings"] == []
+
+
+async def test_issued_event_is_opt_in(sandbox: Sandbox) -> None:
+    """access_code.issued (spec 1.1038.0, "Unreleased") carries the PIN, only when switched on."""
+    await sandbox.set_config(salto_code_delay_s=0)
+    quiet = (await _create(sandbox, SALTO, None))["access_code"]
+    await sandbox.set_config(emit_issued_event=True)
+    issued = (await _create(sandbox, SALTO, None))["access_code"]
+    await sandbox.advance_clock(1)
+    assert "access_code.issued" not in [
+        e["event_type"] for e in await _events(sandbox, quiet["access_code_id"])
+    ]
+    [event] = [
+        e
+        for e in await _events(sandbox, issued["access_code_id"])
+        if e["event_type"] == "access_code.issued"
+    ]
+    assert event["code"] == (await _get(sandbox, issued["access_code_id"]))["code"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "event"),
+    [
+        ("failed_to_issue", "errors", "access_code.failed_to_issue"),
+        ("failed_to_update", "errors", "access_code.failed_to_update"),
+        ("failed_to_expire", "errors", "access_code.failed_to_expire"),
+        ("code_constraints_violated", "errors", None),
+        ("delay_in_issuing", "warnings", "access_code.delay_in_issuing"),
+    ],
+)
+async def test_access_code_problems(
+    sandbox: Sandbox, kind: str, field: str, event: str | None
+) -> None:
+    """The access code problems of spec 1.1038.0: on the code, with their event (if any)."""
+    code = (await _create(sandbox, SALTO, timedelta(days=30)))["access_code"]
+    await sandbox.control(
+        "access_codes/problem", {"access_code_id": code["access_code_id"], "kind": kind}
+    )
+    listed = await _get(sandbox, code["access_code_id"])
+    key = "error_code" if field == "errors" else "warning_code"
+    assert [item[key] for item in listed[field]] == [kind]
+    types = [e["event_type"] for e in await _events(sandbox, code["access_code_id"])]
+    assert types == ["access_code.created", *([event] if event else [])]
+
+
+async def test_issuing_problems_clear_when_the_pin_comes(sandbox: Sandbox) -> None:
+    """failed_to_issue and delay_in_issuing "clear automatically" once the code is issued."""
+    await sandbox.set_config(salto_code_delay_s=0)
+    code = (await _create(sandbox, SALTO, timedelta(days=30)))["access_code"]
+    for kind in ("failed_to_issue", "delay_in_issuing"):
+        await sandbox.control(
+            "access_codes/problem", {"access_code_id": code["access_code_id"], "kind": kind}
+        )
+    await _advance_to(sandbox, datetime.fromisoformat(code["starts_at"]) - timedelta(hours=71))
+    issued = await _get(sandbox, code["access_code_id"])
+    assert issued["code"] is not None
+    assert (issued["errors"], issued["warnings"]) == ([], [])

@@ -1632,3 +1632,29 @@ async def test_delete_expired_leaves_codes_seam_is_removing(
 
     assert response == {lock_id(AUGUST): {"deleted": []}}
     assert (await sandbox.requests()).get("/access_codes/delete", 0) == 0
+
+
+async def test_codes_answer_seams_errors_and_warnings(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """The access code actions answer a code's Seam errors and warnings by code, such as
+    spec 1.1038.0's code_constraints_violated and delay_in_issuing."""
+    created = await _call(
+        hass,
+        "create_access_code",
+        lock_id(SALTO),
+        name="Guest",
+        starts_at="2030-06-01 15:00",
+        ends_at="2030-06-03 11:00",
+    )
+    assert created is not None
+    access_code_id = created[lock_id(SALTO)]["access_code_id"]
+    assert (created[lock_id(SALTO)]["errors"], created[lock_id(SALTO)]["warnings"]) == ([], [])
+    for kind in ("code_constraints_violated", "delay_in_issuing"):
+        await sandbox.control(
+            "access_codes/problem", {"access_code_id": access_code_id, "kind": kind}
+        )
+
+    [code] = await _codes(hass, lock_id(SALTO))
+    assert code["errors"] == ["code_constraints_violated"]
+    assert code["warnings"] == ["delay_in_issuing"]

@@ -215,7 +215,7 @@ export class ContractChecker {
         (d.route === "*" || d.route === route) &&
         d.direction === direction &&
         pathMatches(d.path, path) &&
-        (d.message == null || message.includes(d.message)),
+        (d.message == null || [d.message].flat().some((part) => message.includes(part))),
     )
   }
 
