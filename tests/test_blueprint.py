@@ -541,3 +541,24 @@ async def test_traces_hold_pins_unless_turned_off(
     )
     trace = await client.receive_json()
     assert code["code"] in json.dumps(trace["result"])
+
+    # A regular run that delivers nothing reads the codes without their PINs: no PIN in its trace.
+    await hass.services.async_call(
+        "automation", "trigger", {ATTR_ENTITY_ID: "automation.guest_codes"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(sent) == 1
+    await client.send_json_auto_id({"type": "trace/list", "domain": "automation"})
+    runs = (await client.receive_json())["result"]
+    [second] = [r for r in runs if r["run_id"] != run["run_id"]]
+    await client.send_json_auto_id(
+        {
+            "type": "trace/get",
+            "domain": "automation",
+            "item_id": second["item_id"],
+            "run_id": second["run_id"],
+        }
+    )
+    second_trace = json.dumps((await client.receive_json())["result"])
+    assert "seam.list_access_codes" in second_trace or "list_access_codes" in second_trace
+    assert code["code"] not in second_trace
