@@ -245,7 +245,8 @@ async def _push_reaches_home_assistant(develop: Develop, hass: HassProcess, http
 async def _guest_codes_walkthrough(develop: Develop, hass: HassProcess, http: Any) -> None:
     """Docs "Try guest codes in two minutes": Run actions on the demo automation; the demo
     calendar's current guest gets a code on the Front Door and her PIN arrives as a notification;
-    the guest checking in within the lead time gets a code (PIN at check-in), the others none."""
+    the guest checking in within the lead time gets a code whose PIN comes at check-in (the
+    sandbox's clock moved there), also as a notification; the other bookings get none."""
     demo = {"entity_id": "automation.demo_guest_codes"}
     await hass.api(http, "POST", "/api/services/automation/trigger", demo)
 
@@ -260,6 +261,19 @@ async def _guest_codes_walkthrough(develop: Develop, hass: HassProcess, http: An
     assert pin
     assert notification["message"].startswith(f"Your code for Front Door is {pin}, valid from ")
     assert codes["Grace Hopper"]["code"] is None  # Salto KS: at check-in
+
+    # Grace's check-in, by the sandbox's clock: her PIN arrives by push, then as a notification.
+    develop.seam("/_sandbox/clock/advance", {"seconds": 4 * 3600})
+
+    async def grace_notification() -> dict[str, Any] | None:
+        notifications = await hass.websocket(http, {"type": "persistent_notification/get"})
+        title = "Guest code for Grace Hopper"
+        return next((n for n in notifications if n["title"] == title), None)
+
+    notification = await wait_for("Grace's PIN notification", grace_notification, 30)
+    [grace] = [code for name, code in develop.codes().items() if name.endswith("] Grace Hopper")]
+    assert grace["code"]
+    assert notification["message"].startswith(f"Your code for Front Door is {grace['code']}, ")
 
 
 async def test_develop_on_a_chosen_port_push_guest_codes_restart_and_clean_stop(
