@@ -52,7 +52,8 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_one_integration_and_the_repository_files_hacs_requires() -> None:
     """HACS: one integration under custom_components/, a README and a LICENSE (Apache-2.0, as
     Home Assistant core) that the README names."""
-    assert [path.name for path in (ROOT / "custom_components").iterdir()] == [DOMAIN]
+    integrations = (ROOT / "custom_components").iterdir()
+    assert [path.name for path in integrations if path.name != "__pycache__"] == [DOMAIN]
     license_text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "Apache License" in license_text
     assert "Version 2.0, January 2004" in license_text
