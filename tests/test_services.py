@@ -364,6 +364,21 @@ async def test_delete(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) ->
     assert (await sandbox.requests())["/action_attempts/get"] >= 1
 
 
+async def test_list_without_pins(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) -> None:
+    """``include_pins: false`` lists the same codes, without a PIN anywhere in the response."""
+    august = lock_id(AUGUST)
+    await _call(hass, "create_access_code", august, name="Cleaner", code="2580")
+
+    response = await _call(hass, "list_access_codes", august, include_pins=False)
+
+    assert response is not None
+    [listed] = response[august]["access_codes"]
+    [full] = await _codes(hass, august)
+    assert full["code"] == "2580"
+    assert listed == {key: value for key, value in full.items() if key != "code"}
+    assert "2580" not in repr(response)
+
+
 async def test_get_access_code(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) -> None:
     """One code as list answers it: no PIN while Salto has not assigned it, then the PIN.
 

@@ -61,6 +61,7 @@ MAX_PIN_LENGTH = 12
 
 ATTR_ACCESS_CODE_ID = "access_code_id"
 ATTR_CODE = "code"
+ATTR_INCLUDE_PINS = "include_pins"
 ATTR_ENDS_AT = "ends_at"
 ATTR_NAME = "name"
 ATTR_STARTS_AT = "starts_at"
@@ -140,7 +141,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             _async_get_access_code,
             SupportsResponse.ONLY,
         ),
-        (SERVICE_LIST_ACCESS_CODES, {}, _async_list_access_codes, SupportsResponse.ONLY),
+        (
+            SERVICE_LIST_ACCESS_CODES,
+            {probatio.Optional(ATTR_INCLUDE_PINS, default=True): cv.boolean},
+            _async_list_access_codes,
+            SupportsResponse.ONLY,
+        ),
         (
             SERVICE_UPDATE_ACCESS_CODE,
             {
@@ -317,7 +323,8 @@ async def _async_list_access_codes(target: _Target, call: ServiceCall) -> Servic
     """Return the lock's access codes."""
     codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
     target.coordinator.async_set_access_codes(target.device_id, codes)
-    return {"access_codes": [_code_response(access_code) for access_code in codes]}
+    describe = _code_response if call.data[ATTR_INCLUDE_PINS] else _code_without_pin
+    return {"access_codes": [describe(access_code) for access_code in codes]}
 
 
 async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
@@ -419,12 +426,7 @@ async def _async_delete_expired_access_codes(target: _Target, call: ServiceCall)
             deleted=str(len(deleted)),
             error=str(err),
         ) from err
-    return {
-        "deleted": [
-            {key: value for key, value in _code_response(access_code).items() if key != "code"}
-            for access_code in deleted
-        ]
-    }
+    return {"deleted": [_code_without_pin(access_code) for access_code in deleted]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,3 +605,10 @@ def _code_response(access_code: AccessCode) -> dict[str, Any]:
         "errors": [error.code for error in access_code.errors],
         "warnings": [warning.code for warning in access_code.warnings],
     }
+
+
+def _code_without_pin(access_code: AccessCode) -> dict[str, Any]:
+    """``_code_response`` without the PIN (for automations that need none: nothing in traces)."""
+    response = _code_response(access_code)
+    del response[ATTR_CODE]
+    return response
