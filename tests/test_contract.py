@@ -55,6 +55,17 @@ CODE = {
     "pending_mutations": [],
 }
 
+# The fields every access_code.* event has (event_type added by each test).
+EVENT = {
+    "event_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+    "workspace_id": CODE["workspace_id"],
+    "device_id": CODE["device_id"],
+    "connected_account_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+    "access_code_id": CODE["access_code_id"],
+    "created_at": "2026-11-29T10:00:00.000Z",
+    "occurred_at": "2026-11-29T10:00:00.000Z",
+}
+
 
 def _check(*exchanges: dict[str, Any]) -> list[list[dict[str, Any]]]:
     """The findings of each exchange, the same under both spec versions."""
@@ -95,15 +106,7 @@ def _get(access_code: dict[str, Any], request: Any = None) -> dict[str, Any]:
 def test_checker_finds_violations() -> None:
     """Missing required fields, a wrong request type, an unknown event type and route are found."""
     without_mutations = {k: v for k, v in CODE.items() if k != "pending_mutations"}
-    event = {
-        "event_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
-        "workspace_id": CODE["workspace_id"],
-        "device_id": CODE["device_id"],
-        "connected_account_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
-        "access_code_id": CODE["access_code_id"],
-        "created_at": "2026-11-29T10:00:00.000Z",
-        "occurred_at": "2026-11-29T10:00:00.000Z",
-    }
+    event = EVENT
     ok, missing, bad_request, old_event, unknown = _check(
         _get(CODE),
         _get(without_mutations),
@@ -184,17 +187,7 @@ def test_newer_spec_knows_what_npm_does_not() -> None:
         **CODE,
         "errors": [{"error_code": "failed_to_issue", "message": "m", "is_access_code_error": True}],
     }
-    issued = {
-        "event_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
-        "workspace_id": CODE["workspace_id"],
-        "device_id": CODE["device_id"],
-        "connected_account_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
-        "access_code_id": CODE["access_code_id"],
-        "created_at": "2026-11-29T10:00:00.000Z",
-        "occurred_at": "2026-11-29T10:00:00.000Z",
-        "event_type": "access_code.issued",
-        "code": "123456",
-    }
+    issued = {**EVENT, "event_type": "access_code.issued", "code": "123456"}
     error, event = _check_each(
         _get(with_new_error),
         {
