@@ -149,7 +149,6 @@ async def test_disconnected_account_raises_issue(
     hass: HomeAssistant, poll: Poll, sandbox: Sandbox, account_id: str
 ) -> None:
     """Locks erroring with account_disconnected raise a fixable issue naming the account's type."""
-    await poll()  # the first poll after setup also reads the connected accounts (hourly)
     for device_id in (FRONT_DOOR, BACK_OFFICE):
         await sandbox.update_device(device_id, errors=[ACCOUNT_DISCONNECTED])
     await sandbox.reset_requests()
@@ -336,6 +335,14 @@ async def test_subscription_limit_issues(
     assert issue_registry.async_get_issue(DOMAIN, almost_id) is None
 
 
+async def _poll_an_hour_later(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """A poll once the connected accounts are due to be read again (hourly; an hour after
+    setup the first time)."""
+    with patch("custom_components.seam.issues.ACCOUNTS_READ_INTERVAL", timedelta(0)):
+        await async_refresh(hass, entry)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
 async def test_reauthorization_requested_offers_the_relink(
     hass: HomeAssistant,
     client: TestClient[Any, Any],
@@ -348,8 +355,9 @@ async def test_reauthorization_requested_offers_the_relink(
     await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await async_refresh(hass, mock_config_entry)  # accounts: read after a poll once loaded
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await sandbox.reset_requests()
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert (await sandbox.requests())["/connected_accounts/list"] == 1
 
     issue_id = f"account_reauthorization_requested_{account_id}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
@@ -364,7 +372,7 @@ async def test_reauthorization_requested_offers_the_relink(
     # The lock still works meanwhile.
     assert hass.states.get("lock.front_door").state == LockState.LOCKED
 
-    # The accounts are read at most once an hour: the next polls add no request for them.
+    # The accounts are read at most once an hour: the next poll adds no request for them.
     await sandbox.reset_requests()
     await async_refresh(hass, mock_config_entry)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -382,9 +390,7 @@ async def test_reauthorization_requested_offers_the_relink(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert (await _post(client, flow_url))["type"] == "create_entry"
     await hass.async_block_till_done(wait_background_tasks=True)
-    with patch("custom_components.seam.issues.ACCOUNTS_READ_INTERVAL", timedelta(0)):
-        await async_refresh(hass, mock_config_entry)  # an hour later
-        await hass.async_block_till_done(wait_background_tasks=True)
+    await _poll_an_hour_later(hass, mock_config_entry)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -398,8 +404,7 @@ async def test_reauthorization_not_raised_while_disconnected(
     """A disconnected account's issue says it all: no reauthorization warning besides."""
     await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
     await sandbox.reset_requests()
-    await async_refresh(hass, mock_config_entry)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await _poll_an_hour_later(hass, mock_config_entry)
     assert (await sandbox.requests())["/connected_accounts/list"] == 1
     assert ir.async_get(hass).async_get_issue(DOMAIN, disconnected) is not None
     issues = {issue_id for (_, issue_id) in ir.async_get(hass).issues}

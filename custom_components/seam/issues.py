@@ -14,7 +14,7 @@ copies a connected account's errors onto each of its devices. Per connected acco
   ``salto_ks_subscription_limit_almost_reached`` (warning): informational, with what to do.
 
 One warning lives on the connected account only, not on its devices, so the connected accounts
-are read too: after the first poll of the loaded entry, then at most once an hour (one request):
+are read too, with a poll once an hour (one request; the first an hour after setup):
 
 - ``account_reauthorization_requested`` (spec: "requires reauthorization using a new Connect
   Webview ... Delaying reauthorization too long will eventually cause the Connected Account to
@@ -40,7 +40,6 @@ from .const import DOMAIN
 from .seam_api import Device, SeamClient, SeamError
 
 ISSUE_ACCOUNT_DISCONNECTED = "account_disconnected"
-ISSUE_ACCOUNT_DISCONNECTED_OTHER = "account_disconnected_other"
 ISSUE_SUBSCRIPTION_LIMIT_EXCEEDED = "salto_ks_subscription_limit_exceeded"
 ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED = "salto_ks_subscription_limit_almost_reached"
 ISSUE_INSUFFICIENT_PERMISSIONS = "insufficient_permissions"
@@ -53,11 +52,13 @@ _ISSUE_CODES = {
     "salto_ks_subscription_limit_exceeded": ISSUE_SUBSCRIPTION_LIMIT_EXCEEDED,
     "salto_ks_subscription_limit_almost_reached": ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED,
 }
-# Issues a Salto KS account's re-link (repairs.py) fixes; for other providers, the "_other"
-# translation says what to do instead.
-_RELINK_FIXES = frozenset(
-    {ISSUE_ACCOUNT_DISCONNECTED, ISSUE_INSUFFICIENT_PERMISSIONS, ISSUE_REAUTHORIZATION_REQUESTED}
-)
+# Issues a Salto KS account's re-link (repairs.py) fixes -> the translation that says what to
+# do instead for an account of another provider.
+_OTHER_PROVIDER_TRANSLATION_KEYS = {
+    ISSUE_ACCOUNT_DISCONNECTED: "account_disconnected_other",
+    ISSUE_INSUFFICIENT_PERMISSIONS: "insufficient_permissions_other",
+    ISSUE_REAUTHORIZATION_REQUESTED: "account_reauthorization_requested_other",
+}
 _WARNINGS = frozenset({ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED, ISSUE_REAUTHORIZATION_REQUESTED})
 # The connected accounts are read at most this often (their warnings are not urgent).
 ACCOUNTS_READ_INTERVAL = timedelta(hours=1)
@@ -99,7 +100,20 @@ def _account_type(lock: Device) -> str:
 
 @callback
 def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable[Device]) -> None:
-    """Raise the issues the locks report, and delete the entry's issues no lock reports now."""
+    """Raise the issues the locks report, delete the entry's issues no lock reports now.
+
+    Read the connected accounts' warnings too when due.
+    """
+    accounts = _ACCOUNTS.setdefault(entry.entry_id, _Accounts())
+    _async_raise_issues(hass, entry, locks, accounts)
+    _async_read_accounts_when_due(hass, entry, accounts)
+
+
+@callback
+def _async_raise_issues(
+    hass: HomeAssistant, entry: ConfigEntry, locks: Iterable[Device], accounts: _Accounts
+) -> None:
+    """Raise the issues the locks (and their accounts) report; delete the entry's others."""
     # (issue, connected account id) -> the account's locks that report it, by device id.
     locks = list(locks)
     reported: dict[tuple[str, str], dict[str, Device]] = {}
@@ -107,7 +121,6 @@ def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable
         for problem in (*lock.errors, *lock.warnings):
             if (issue := _ISSUE_CODES.get(problem.code)) is not None:
                 reported.setdefault((issue, lock.connected_account_id), {})[lock.device_id] = lock
-    accounts = _ACCOUNTS.setdefault(entry.entry_id, _Accounts())
     for lock in locks:
         if ISSUE_REAUTHORIZATION_REQUESTED in accounts.warnings.get(lock.connected_account_id, ()):
             key = (ISSUE_REAUTHORIZATION_REQUESTED, lock.connected_account_id)
@@ -123,10 +136,10 @@ def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable
         ):
             continue  # disconnected already: that issue says it all
         first = next(iter(account_locks.values()))
-        fixable = issue in _RELINK_FIXES and first.is_salto
+        fixable = issue in _OTHER_PROVIDER_TRANSLATION_KEYS and first.is_salto
         translation_key = issue
-        if issue in _RELINK_FIXES and not fixable:
-            translation_key = f"{issue}_other"
+        if issue in _OTHER_PROVIDER_TRANSLATION_KEYS and not fixable:
+            translation_key = _OTHER_PROVIDER_TRANSLATION_KEYS[issue]
         issue_id = f"{issue}_{account_id}"
         wanted.add(issue_id)
         ir.async_create_issue(
@@ -151,7 +164,6 @@ def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable
             and entry_issue.data.get(DATA_ENTRY_ID) == entry.entry_id
         ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
-    _async_read_accounts_when_due(hass, entry, accounts)
 
 
 @callback
@@ -160,9 +172,10 @@ def _async_read_accounts_when_due(
 ) -> None:
     """Read the connected accounts' warnings in the background if the last read is old."""
     now = dt_util.utcnow()
-    if accounts.reading or (
-        accounts.read_at is not None and now - accounts.read_at < ACCOUNTS_READ_INTERVAL
-    ):
+    if accounts.read_at is None:
+        # Not at setup: the first read comes with a poll an interval later.
+        accounts.read_at = now
+    if accounts.reading or now - accounts.read_at < ACCOUNTS_READ_INTERVAL:
         return
     if entry.state is not ConfigEntryState.LOADED:
         return  # the first poll of a setup: read after the next one
@@ -184,7 +197,7 @@ def _async_read_accounts_when_due(
         }
         if warnings != accounts.warnings:
             accounts.warnings = warnings
-            async_update_issues(hass, entry, coordinator.data.values())
+            _async_raise_issues(hass, entry, coordinator.data.values(), accounts)
 
     entry.async_create_background_task(hass, read(), f"{DOMAIN} read connected accounts")
 
