@@ -579,10 +579,11 @@ async def test_readme_guest_code_automation(
 ) -> None:
     """The README's booking automations, end to end with the sandbox's clock.
 
-    The code starts in the future, so Salto KS has no PIN for it yet: the create answers at
-    once without one and nothing is sent. When the sandbox's clock reaches the code's start,
-    Salto assigns the PIN; the next poll sees it and fires seam_access_code_ready, and the
-    second automation sends that PIN. The PIN never reaches a state or the log.
+    The code starts years ahead, so Salto KS has no PIN for it yet: the create answers at
+    once without one and nothing is sent. When the sandbox's clock passes the code's start
+    (Seam loads it with its PIN 72 hours before), the next poll sees the PIN and fires
+    seam_access_code_ready, and the second automation sends that PIN. The PIN never reaches a
+    state or the log.
     """
     await hass.config.async_set_time_zone("Europe/Berlin")
     await sandbox.set_config(salto_code_delay_s=0.1)
