@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 import json
 import logging
 from pathlib import Path
@@ -1674,3 +1674,51 @@ async def test_codes_answer_seams_errors_and_warnings(
     [code] = await _codes(hass, lock_id(SALTO))
     assert code["errors"] == ["code_constraints_violated"]
     assert code["warnings"] == ["delay_in_issuing"]
+
+
+@pytest.mark.parametrize("pin_at_starts_at", [False, True])
+async def test_salto_code_in_a_month_gets_its_pin_event(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    lock_id: LockId,
+    init_integration: MockConfigEntry,
+    pin_at_starts_at: bool,
+) -> None:
+    """A Salto KS code made for a month from now: seam_access_code_ready fires once, when Salto's
+    PIN arrives: 72 hours before the start (Seam's native scheduling) or, with the other
+    plausible behaviour, at the start; never before, and without the PIN."""
+    await sandbox.set_config(salto_code_delay_s=0, salto_pin_at_starts_at=pin_at_starts_at)
+    entity_id = lock_id(SALTO)
+    ready: list[dict[str, Any]] = []
+    hass.bus.async_listen("seam_access_code_ready", lambda event: ready.append(dict(event.data)))
+    starts = dt_util.utcnow() + timedelta(days=30)
+    created = await _call(
+        hass,
+        "create_access_code",
+        entity_id,
+        name="Guest",
+        starts_at=starts.isoformat(),
+        ends_at=(starts + timedelta(days=2)).isoformat(),
+    )
+    assert created is not None
+    access_code_id = created[entity_id]["access_code_id"]
+    assert created[entity_id]["code"] is None
+    arrives = starts if pin_at_starts_at else starts - timedelta(hours=72)
+
+    async def at(moment: datetime) -> None:
+        sandbox_now = dt_util.parse_datetime(await sandbox.advance_clock(0))
+        assert sandbox_now is not None
+        await sandbox.advance_clock(max((moment - sandbox_now).total_seconds(), 0))
+        await async_refresh(hass, init_integration)
+        await hass.async_block_till_done()
+
+    await at(arrives - timedelta(minutes=5))
+    assert ready == []
+    await at(arrives + timedelta(seconds=2))
+    assert [event["access_code_id"] for event in ready] == [access_code_id]
+    assert "code" not in ready[0]
+    [code] = await _codes(hass, entity_id)
+    assert code["code"] is not None
+    assert code["status"] == ("set" if pin_at_starts_at else "unset")
+    await at(starts + timedelta(seconds=2))
+    assert len(ready) == 1
