@@ -429,3 +429,24 @@ async def test_insufficient_permissions_issue(
     await sandbox.update_device(FRONT_DOOR, errors=[])
     await poll()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue.issue_id) is None
+
+
+async def test_account_warnings_read_once_loaded_and_again_after_a_failure(
+    hass: HomeAssistant, sandbox: Sandbox, account_id: str, mock_config_entry: MockConfigEntry
+) -> None:
+    """The accounts are not read during setup (even when due), and a failed read is retried
+    with the next poll."""
+    await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
+    issue_id = f"account_reauthorization_requested_{account_id}"
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.seam.issues.ACCOUNTS_READ_INTERVAL", timedelta(0)):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert "/connected_accounts/list" not in await sandbox.requests()
+
+    await sandbox.fault("/connected_accounts/list", "outage", count=1)
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert (await sandbox.requests())["/connected_accounts/list"] == 2
