@@ -6,14 +6,18 @@ it exchanges directly, so a checker that stopped finding violations fails here.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from pathlib import Path
 import shutil
 import subprocess
 from typing import Any
 
-from tests.contract import ContractReport
-from tests.sandbox import SANDBOX_DIR
+import aiohttp
+
+from tests.contract import ENV_VAR, ContractReport
+from tests.sandbox import SANDBOX_DIR, Sandbox
 
 CHECK_SCRIPT = """
 import { ContractChecker } from "./lib/contract.mjs"
@@ -202,3 +206,35 @@ def test_newer_spec_knows_what_npm_does_not() -> None:
     assert [f["path"] for f in error[NPM_SPEC]] == ["access_code.errors[0].error_code"]
     assert event[NEWER_SPEC] == []
     assert [f["path"] for f in event[NPM_SPEC]] == ["events[0].event_type"]
+
+
+async def test_the_check_sees_the_bytes_the_client_received(sandbox: Sandbox) -> None:
+    """The contract log holds each response exactly as the client received it (nothing
+    rewrites a response after the sandbox's handlers), so the check validates those bytes."""
+    log = Path(os.environ[ENV_VAR])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{sandbox.url}/access_codes/list",
+            json={"device_id": "salto_lock_front_door"},
+            headers={"Authorization": f"Bearer {sandbox.api_key}"},
+        ) as response,
+    ):
+        received = (await response.read()).decode()
+        request_id = response.headers["seam-request-id"]
+    assert request_id
+
+    def logged() -> bool:
+        lines = log.read_text(encoding="utf-8").splitlines()
+        return any(
+            entry["route"] == "/access_codes/list" and entry["response"] == received
+            for entry in (json.loads(line) for line in lines if line)
+        )
+
+    # The sandbox appends the exchange once the response has left.
+    for _ in range(50):
+        if await asyncio.to_thread(logged):
+            break
+        await asyncio.sleep(0.1)
+    assert await asyncio.to_thread(logged)
+    assert json.loads(received)["pagination"]["has_next_page"] is False
