@@ -99,6 +99,7 @@ try {
   await dialog.getByRole("button", { name: "Add", exact: true }).click()
   await dialog.getByText("PIN pending: Salto assigns it").waitFor()
   await dialog.getByRole("button", { name: "Done" }).click()
+  await dialog.getByText("PIN pending: Salto assigns it").waitFor({ state: "detached" })
   const kim = salto.locator(".code", { hasText: KIM })
   await kim.getByText("PIN pending: Salto assigns it up to three days before check-in").waitFor()
   assert.equal(await kim.locator('[data-action="reveal"]').count(), 0)

@@ -1,4 +1,4 @@
-"""The card's websocket API: live codes without PINs, changes with the actions' own errors, admins only."""
+"""The card's websocket API: live codes without PINs, the actions' own errors, admins only."""
 
 from datetime import timedelta
 import json
@@ -61,8 +61,7 @@ class Client:
             return event
         msg = await self.receive(msg_id)
         assert msg["type"] == "event", msg
-        event = msg["event"]
-        return event
+        return msg["event"]
 
     async def lock_until(self, msg_id: int, entity_id: str, check: Any) -> dict[str, Any]:
         """Read subscription events until ``entity_id``'s lock satisfies ``check``."""
@@ -117,7 +116,8 @@ async def test_subscribe_add_on_two_locks_edit_delete(
     assert created["success"], created
     results = created["result"]["results"]
     salto_code = results[SALTO]["access_code"]
-    assert salto_code["code"] and salto_code["code"].isdigit()
+    assert salto_code["code"]
+    assert salto_code["code"].isdigit()
     assert results[AUGUST]["access_code"]["code"]
 
     salto = await client.lock_until(sub, SALTO, lambda lock: "Guest Alex" in _codes(lock))
@@ -195,7 +195,10 @@ async def test_salto_pin_pending_until_its_start(
             {"name": "Kim", "starts_at": "2030-01-02 10:00", "ends_at": "2030-01-01 10:00"},
             "end_before_start",
         ),
-        ({"name": "Kim", "starts_at": "2020-01-01 10:00", "ends_at": "2020-01-02 10:00"}, "end_in_past"),
+        (
+            {"name": "Kim", "starts_at": "2020-01-01 10:00", "ends_at": "2020-01-02 10:00"},
+            "end_in_past",
+        ),
         ({"name": "Kim", "code": "12ab"}, "code_not_digits"),
     ],
 )

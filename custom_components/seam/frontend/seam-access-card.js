@@ -644,15 +644,20 @@ const STYLES = `
   .lock-name { font-weight: var(--ha-font-weight-medium, 500); color: var(--primary-text-color); flex: 1; }
   .capacity, .offline { font-size: var(--ha-font-size-s, 12px); color: var(--secondary-text-color); }
   .offline { color: var(--warning-color); }
-  .code { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; padding: 6px 0 6px 32px; }
-  .code-main { flex: 1 1 180px; min-width: 0; }
+  .code { display: flex; align-items: center; gap: 4px; padding: 6px 0 6px 32px; }
+  .code-main { flex: 1 1 0; min-width: 0; }
   .code-name { color: var(--primary-text-color); overflow-wrap: anywhere; }
   .code-window, .code-state { font-size: var(--ha-font-size-s, 12px); color: var(--secondary-text-color); }
   .state-on_lock .code-state { color: var(--success-color, var(--secondary-text-color)); }
   .state-pin_pending .code-state, .state-setting .code-state { color: var(--info-color, var(--secondary-text-color)); }
   .state-failed .code-state { color: var(--error-color); }
   .state-expired .code-name { color: var(--secondary-text-color); }
-  .code-actions { display: flex; align-items: center; margin-left: auto; color: var(--secondary-text-color); }
+  .code-actions { display: flex; align-items: center; flex: none; color: var(--secondary-text-color); }
+  @media (max-width: 450px) {
+    .code { padding-left: 0; }
+    .empty, .hint { padding-left: 0; }
+    .pin { letter-spacing: 0.04em; }
+  }
   .pin { font-family: var(--ha-font-family-code, monospace); font-size: 1.1em; letter-spacing: 0.12em;
     color: var(--primary-text-color); padding: 0 4px; }
   .empty, .hint { color: var(--secondary-text-color); font-size: var(--ha-font-size-s, 13px); padding: 4px 0 4px 32px; }
