@@ -4,6 +4,7 @@ from datetime import timedelta
 import json
 import logging
 from typing import Any
+from unittest.mock import MagicMock
 
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
@@ -18,8 +19,11 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.seam import card
 from custom_components.seam.card import CARD_URL
 from custom_components.seam.const import DOMAIN
+from custom_components.seam.seam_api import AccessCode
+from custom_components.seam.websocket_api import code_state
 from tests import setup_integration
 from tests.sandbox import Sandbox
 
@@ -337,3 +341,114 @@ async def test_card_yaml_resources_logged(
     await setup_integration(hass, mock_config_entry)
     assert f"- url: {CARD_URL}" in caplog.text
     assert "YAML mode" in caplog.text
+
+
+def _access_code(**fields: Any) -> AccessCode:
+    data = {"access_code_id": "c1", "device_id": "d1", "name": "Kim", "status": "set"}
+    return AccessCode.from_api({**data, **fields})
+
+
+NOW = dt_util.parse_datetime("2030-06-01T12:00:00+00:00")
+LATER = "2030-06-03T12:00:00+00:00"
+EARLIER = "2030-05-30T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("fields", "salto", "state"),
+    [
+        ({"code": "1234", "errors": [{"error_code": "x", "message": "Bad"}]}, False, "failed"),
+        ({"code": "1234", "status": "removing"}, False, "removing"),
+        ({"code": "1234", "starts_at": EARLIER, "ends_at": EARLIER}, False, "expired"),
+        ({"status": "unset", "starts_at": LATER, "ends_at": LATER}, True, "pin_pending"),
+        ({"status": "unset", "starts_at": LATER, "ends_at": LATER}, False, "scheduled"),
+        ({"status": "setting", "code": "1234"}, False, "setting"),
+        ({"status": "set"}, True, "setting"),  # its PIN comes within seconds
+        ({"status": "set", "code": "1234"}, False, "on_lock"),
+        ({"status": "unknown", "code": "1234"}, False, "unknown"),
+    ],
+)
+def test_code_state(fields: dict[str, Any], salto: bool, state: str) -> None:
+    """Each code's state in one word, as the card shows it."""
+    device = MagicMock(is_salto=salto)
+    assert NOW is not None
+    assert code_state(_access_code(**fields), device, NOW) == state
+
+
+async def test_subscribe_every_lock_offline_and_unread(
+    hass: HomeAssistant, sandbox: Sandbox, client: Client, init_integration: MockConfigEntry
+) -> None:
+    """Without entity_ids: every Seam lock with codes; a lock going offline is sent again."""
+    await sandbox.fault("access_codes/list", "outage", count=20)
+    sub = await client.send("seam/access_codes/subscribe")
+    assert (await client.receive(sub))["success"]
+    first = (await client.event(sub))["locks"]
+    assert [lock["entity_id"] for lock in first] == sorted(lock["entity_id"] for lock in first)
+    assert {SALTO, AUGUST} <= {lock["entity_id"] for lock in first}
+    # Codes that could not be read stay unknown (null), without an error.
+    assert any(lock["codes"] is None for lock in first)
+    await sandbox.clear_faults()
+
+    await sandbox.update_device("salto_lock_front_door", properties={"online": False})
+    await init_integration.runtime_data.async_refresh()
+    lock = await client.lock_until(sub, SALTO, lambda lock: lock["online"] is False)
+    assert lock["name"] == "Front Door"
+
+    # Unsubscribed: nothing more is sent.
+    answer = await client.call("unsubscribe_events", subscription=sub)
+    assert answer["success"]
+    await sandbox.update_device("salto_lock_front_door", properties={"online": True})
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    pong = await client.call("ping")
+    assert pong["type"] == "pong"
+
+
+async def test_unloaded_entry_has_no_locks(
+    hass: HomeAssistant, client: Client, init_integration: MockConfigEntry
+) -> None:
+    """The locks of an entry that is not loaded are not offered."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    answer = await client.call("seam/access_codes/subscribe", entity_ids=[SALTO])
+    assert answer["error"]["translation_key"] == "not_a_seam_lock"
+
+
+async def test_card_resource_updated_to_the_new_version(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An older version's resource is updated to this version's URL, not added twice."""
+    hass_storage["lovelace_resources"] = {
+        "version": 1,
+        "key": "lovelace_resources",
+        "data": {"items": [{"id": "old", "type": "module", "url": f"{CARD_URL}?v=old"}]},
+    }
+    assert await async_setup_component(hass, "lovelace", {})
+    await setup_integration(hass, mock_config_entry)
+    ws = await hass_ws_client(hass)
+    await ws.send_json({"id": 1, "type": "lovelace/resources"})
+    [ours] = (await ws.receive_json())["result"]
+    assert ours["id"] == "old"
+    assert ours["url"] != f"{CARD_URL}?v=old"
+    assert ours["url"].startswith(f"{CARD_URL}?v=")
+
+
+async def test_card_resource_already_current(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """After a restart with the same version, the resource is left as it is."""
+    url = f"{CARD_URL}?v={card._card_version()}"
+    hass_storage["lovelace_resources"] = {
+        "version": 1,
+        "key": "lovelace_resources",
+        "data": {"items": [{"id": "mine", "type": "module", "url": url}]},
+    }
+    assert await async_setup_component(hass, "lovelace", {})
+    await setup_integration(hass, mock_config_entry)
+    ws = await hass_ws_client(hass)
+    await ws.send_json({"id": 1, "type": "lovelace/resources"})
+    assert (await ws.receive_json())["result"] == [{"id": "mine", "type": "module", "url": url}]
