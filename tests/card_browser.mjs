@@ -96,6 +96,10 @@ try {
   await dialog.locator("#ongoing").click()
   await dialog.locator("#starts input").fill(localInput(24))
   await dialog.locator("#ends input").fill(localInput(72))
+  if (args.shots) {
+    await page.waitForTimeout(500) // the dialog's opening animation
+    await page.screenshot({ path: `${args.shots}/card-add.png` })
+  }
   await dialog.getByRole("button", { name: "Add", exact: true }).click()
   await dialog.getByText("PIN pending: Salto assigns it").waitFor()
   await dialog.getByRole("button", { name: "Done" }).click()
