@@ -83,18 +83,22 @@ def async_watch_lock_codes(
     coordinator: SeamCoordinator,
     device_id: str,
     on_change: Callable[[Sequence[AccessCode] | None], None],
-) -> tuple[Sequence[AccessCode] | None, CALLBACK_TYPE]:
-    """Return a lock's cached codes (None: not read yet) and call ``on_change`` when they change.
+) -> tuple[Callable[[], Sequence[AccessCode] | None], CALLBACK_TYPE]:
+    """Call ``on_change`` with a lock's codes (None: not read yet) whenever they change.
 
-    The card's one link to where the codes are kept; returns the listener's remover too.
+    The card's one link to where the codes are kept. Returns a function that reads the codes
+    now, and the listener's remover.
     """
 
     @callback
-    def _changed() -> None:
-        on_change(coordinator.access_codes.get(device_id))
+    def _current() -> Sequence[AccessCode] | None:
+        return coordinator.access_codes.get(device_id)
 
-    remove = coordinator.async_add_access_codes_listener(device_id, _changed)
-    return coordinator.access_codes.get(device_id), remove
+    @callback
+    def _changed() -> None:
+        on_change(_current())
+
+    return _current, coordinator.async_add_access_codes_listener(device_id, _changed)
 
 
 # ---- locks ----------------------------------------------------------------------------------
@@ -310,15 +314,18 @@ async def websocket_subscribe(
         def _codes_changed(codes: Sequence[AccessCode] | None, lock: _Lock = lock) -> None:
             _send(lock, codes)
 
-        @callback
-        def _lock_changed(lock: _Lock = lock) -> None:
-            _send(lock, lock.coordinator.access_codes.get(lock.device_id))
+        current, remove = async_watch_lock_codes(lock.coordinator, lock.device_id, _codes_changed)
 
-        codes, remove = async_watch_lock_codes(lock.coordinator, lock.device_id, _codes_changed)
+        @callback
+        def _lock_changed(
+            lock: _Lock = lock, current: Callable[[], Sequence[AccessCode] | None] = current
+        ) -> None:
+            _send(lock, current())
+
         removers.append(remove)
         removers.append(lock.coordinator.async_add_listener(_lock_changed, lock.device_id))
-        first.append(sent.setdefault(lock.entity_id, _lock_info(hass, lock, codes)))
-        if codes is None:
+        first.append(sent.setdefault(lock.entity_id, _lock_info(hass, lock, current())))
+        if current() is None:
             unread.append(lock)
 
     @callback
