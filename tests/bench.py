@@ -547,9 +547,9 @@ async def bench_card_update(
     """A code's status change at the sandbox until the card's subscription shows it, by push.
 
     Over Home Assistant's websocket API, as the card sees it (``seam/access_codes/subscribe``):
-    for each of ``CARD_CHANGES`` future Salto KS codes (no PIN until their start), the timer
-    starts before the sandbox's clock passes the code's start (Salto assigns the PIN, the code
-    becomes ``set``) and stops when the subscription shows the code with its PIN on the lock.
+    for each of ``CARD_CHANGES`` Salto KS codes four days apart (no PIN yet), the timer starts
+    before the sandbox's clock moves four days on (Salto assigns the next code's PIN: at its
+    start, or up to 72 h before) and stops when the subscription shows that code with its PIN.
     """
     user = await hass.auth.async_create_user("bench", group_ids=["system-admin"])
     refresh = await hass.auth.async_create_refresh_token(
@@ -562,8 +562,8 @@ async def bench_card_update(
         await coordinator.client.create_access_code(
             device_id,
             f"Card {index}",
-            starts_at=now + timedelta(days=index + 1, minutes=-1),
-            ends_at=now + timedelta(days=index + 30),
+            starts_at=now + timedelta(days=4 * (index + 1), minutes=-1),
+            ends_at=now + timedelta(days=4 * index + 60),
         )
         for index in range(CARD_CHANGES)
     ]
@@ -588,7 +588,7 @@ async def bench_card_update(
         await shown(codes[-1].access_code_id, lambda code: code["state"] == "pin_pending")
         for code in codes:
             started = time.perf_counter()
-            await sandbox.advance_clock(24 * 3600)
+            await sandbox.advance_clock(4 * 24 * 3600)
             await shown(code.access_code_id, lambda code: code["has_pin"])
             latencies.append(time.perf_counter() - started)
     return latencies

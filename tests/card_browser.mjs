@@ -94,8 +94,9 @@ try {
   await dialog.locator("#name input").fill(KIM)
   await dialog.locator(`ha-checkbox[data-lock="${args.salto.entity_id}"]`).click()
   await dialog.locator("#ongoing").click()
-  await dialog.locator("#starts input").fill(localInput(24))
-  await dialog.locator("#ends input").fill(localInput(72))
+  // Ten days ahead: no PIN yet, whether Salto assigns it at the start or up to 72 h before.
+  await dialog.locator("#starts input").fill(localInput(240))
+  await dialog.locator("#ends input").fill(localInput(288))
   if (args.shots) {
     await page.waitForTimeout(500) // the dialog's opening animation
     await page.screenshot({ path: `${args.shots}/card-add.png` })
@@ -111,7 +112,7 @@ try {
   step("a future Salto code shows PIN pending")
 
   // The sandbox's clock passes the code's start: Salto assigns the PIN, the card shows it live.
-  await advanceSandboxClock(24 * 3600 + 120)
+  await advanceSandboxClock(240 * 3600 + 120)
   await kim.getByText("On the lock").waitFor()
   await kim.locator('[data-action="reveal"]').click()
   await kim.locator(".pin").filter({ hasText: PIN }).waitFor()
@@ -119,7 +120,7 @@ try {
 
   // ---- edit its window -------------------------------------------------------------------
   await kim.locator('[data-action="edit"]').click()
-  const until = localInput(96)
+  const until = localInput(312)
   await dialog.locator("#ends input").fill(until)
   await dialog.getByRole("button", { name: "Save" }).click()
   const untilText = await page.evaluate(
