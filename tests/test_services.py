@@ -592,6 +592,9 @@ LATER = "2030-01-03T10:00:00+00:00"
         (SALTO, {"name": "G", "code": "123456"}, "code_not_allowed_salto", "Front Door is a Salto"),
         (AUGUST, {"name": "G", "code": "12a4"}, "code_not_digits", "digits only"),
         (AUGUST, {"name": "G", "code": "\uff11\uff12\uff13\uff14"}, "code_not_digits", None),
+        # The August lock reports no lengths: the spec's 4 to 12 digits (found by the fuzzer).
+        (AUGUST, {"name": "G", "code": "123"}, "code_length_invalid", "4 to 12 digits"),
+        (AUGUST, {"name": "G", "code": "1234567890123"}, "code_length_invalid", None),
     ],
 )
 async def test_create_validation(

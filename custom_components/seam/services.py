@@ -53,6 +53,10 @@ SERVICE_UPDATE_ACCESS_CODE = "update_access_code"
 SERVICE_DELETE_ACCESS_CODE = "delete_access_code"
 SERVICE_DELETE_EXPIRED_ACCESS_CODES = "delete_expired_access_codes"
 
+# Any PIN, whatever the lock (spec: access_codes/create `code`, minLength 4, maxLength 12).
+MIN_PIN_LENGTH = 4
+MAX_PIN_LENGTH = 12
+
 ATTR_ACCESS_CODE_ID = "access_code_id"
 ATTR_CODE = "code"
 ATTR_ENDS_AT = "ends_at"
@@ -415,7 +419,8 @@ def _validate_pin(code: str, device: Device, lock: str) -> None:
 
     ``code_constraints`` (``cannot_specify_pin_code``; Salto KS locks, whose guide says Salto
     generates the PIN), the digits, and ``supported_code_lengths`` when the lock reports them.
-    A lock that reports no lengths: Seam decides, and its refusal is passed on.
+    A lock that reports no lengths: the spec's bounds for any code (``access_codes/create``
+    ``code``: minLength 4, maxLength 12); within them Seam decides, and its refusal is passed on.
     """
     if not device.can_specify_pin_code or device.is_salto:
         raise invalid(
@@ -423,9 +428,12 @@ def _validate_pin(code: str, device: Device, lock: str) -> None:
         )
     if not (code.isascii() and code.isdigit()):
         raise invalid("code_not_digits")
-    if device.supported_code_lengths and len(code) not in device.supported_code_lengths:
-        lengths = ", ".join(str(length) for length in device.supported_code_lengths)
-        raise invalid("code_length_unsupported", lock=lock, lengths=lengths)
+    if device.supported_code_lengths:
+        if len(code) not in device.supported_code_lengths:
+            lengths = ", ".join(str(length) for length in device.supported_code_lengths)
+            raise invalid("code_length_unsupported", lock=lock, lengths=lengths)
+    elif not MIN_PIN_LENGTH <= len(code) <= MAX_PIN_LENGTH:
+        raise invalid("code_length_invalid", min=str(MIN_PIN_LENGTH), max=str(MAX_PIN_LENGTH))
 
 
 def _validated_schedule(
