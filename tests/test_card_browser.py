@@ -7,7 +7,6 @@ from "PIN pending" to its PIN when the sandbox's clock passes its start, edits i
 deletes it, and sees a non-admin user refused.
 """
 
-from collections.abc import Iterator
 import json
 import os
 from pathlib import Path
@@ -21,6 +20,8 @@ import pytest
 from custom_components.seam.card import CARD_URL
 from tests.hass_process import ROOT, HassProcess, wait_for
 from tests.sandbox import Sandbox
+
+pytestmark = pytest.mark.timeout(240)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DASHBOARD = "seam-access"
@@ -117,20 +118,10 @@ def run_browser(hass: HassProcess, sandbox: Sandbox, shots: Path | None = None) 
     return result.stdout
 
 
-@pytest.fixture
-def hass_with_card(tmp_path: Path, sandbox: Sandbox) -> Iterator[HassProcess]:
-    """A Home Assistant process with the Seam entry, the card's dashboard and a non-admin user."""
-    hass = HassProcess.start(tmp_path / "config")
-    try:
-        yield hass
-    finally:
-        hass.stop()
-
-
-async def test_card_in_a_browser(hass_with_card: HassProcess, sandbox: Sandbox) -> None:
+async def test_card_in_a_browser(hass_process: HassProcess, sandbox: Sandbox) -> None:
     """Add on two locks, PIN once, Salto PIN pending then live, edit, delete, non-admin refused."""
     assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: scripts/setup installs Chromium"
-    hass = hass_with_card
+    hass = hass_process
     await sandbox.set_config(salto_code_delay_s=0.5)
     await prepare(hass, sandbox)
     output = run_browser(hass, sandbox)

@@ -28,6 +28,7 @@ from homeassistant.components.websocket_api.const import (
     ERR_HOME_ASSISTANT_ERROR,
     ERR_INVALID_FORMAT,
     ERR_SERVICE_VALIDATION_ERROR,
+    WebSocketCommandHandler,
 )
 from homeassistant.components.websocket_api.decorators import (
     async_response,
@@ -404,48 +405,44 @@ async def websocket_create(
     await _answer(connection, msg["id"], _create())
 
 
-@websocket_command(
+def _code_change_command(
+    command: str, action: str, fields: dict[Any, Any]
+) -> WebSocketCommandHandler:
+    """Make a command that runs an action on one of a lock's codes and answers ``null``."""
+
+    @websocket_command(
+        {
+            probatio.Required("type"): command,
+            probatio.Required("entity_id"): cv.entity_id,
+            probatio.Required("access_code_id"): str,
+            **fields,
+        }
+    )
+    @require_admin
+    @async_response
+    async def _handler(
+        hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+    ) -> None:
+        await _answer(
+            connection, msg["id"], _run(hass, msg["entity_id"], action, _action_data(msg))
+        )
+
+    return _handler
+
+
+# Rename or reschedule a code, or make it ongoing (as seam.update_access_code).
+websocket_update = _code_change_command(
+    "seam/access_codes/update",
+    SERVICE_UPDATE_ACCESS_CODE,
     {
-        probatio.Required("type"): "seam/access_codes/update",
-        probatio.Required("entity_id"): cv.entity_id,
-        probatio.Required("access_code_id"): str,
         probatio.Optional("name"): str,
         probatio.Optional("starts_at"): str,
         probatio.Optional("ends_at"): str,
         probatio.Optional("ongoing"): bool,
-    }
+    },
 )
-@require_admin
-@async_response
-async def websocket_update(
-    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
-) -> None:
-    """Rename or reschedule a code, or make it ongoing (as ``seam.update_access_code``)."""
-    await _answer(
-        connection,
-        msg["id"],
-        _run(hass, msg["entity_id"], SERVICE_UPDATE_ACCESS_CODE, _action_data(msg)),
-    )
-
-
-@websocket_command(
-    {
-        probatio.Required("type"): "seam/access_codes/delete",
-        probatio.Required("entity_id"): cv.entity_id,
-        probatio.Required("access_code_id"): str,
-    }
-)
-@require_admin
-@async_response
-async def websocket_delete(
-    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
-) -> None:
-    """Delete a code and wait until Seam confirms it (as ``seam.delete_access_code``)."""
-    await _answer(
-        connection,
-        msg["id"],
-        _run(hass, msg["entity_id"], SERVICE_DELETE_ACCESS_CODE, _action_data(msg)),
-    )
+# Delete a code and wait until Seam confirms it (as seam.delete_access_code).
+websocket_delete = _code_change_command("seam/access_codes/delete", SERVICE_DELETE_ACCESS_CODE, {})
 
 
 @websocket_command(
