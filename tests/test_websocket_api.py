@@ -453,3 +453,28 @@ async def test_card_resource_already_current(
     ws = await hass_ws_client(hass)
     await ws.send_json({"id": 1, "type": "lovelace/resources"})
     assert (await ws.receive_json())["result"] == [{"id": "mine", "type": "module", "url": url}]
+
+
+async def test_subscription_ends_when_the_entry_unloads(
+    hass: HomeAssistant, client: Client, init_integration: MockConfigEntry
+) -> None:
+    """A reload ends the subscription (the card subscribes again); a new one works after it."""
+    sub = await client.send("seam/access_codes/subscribe", entity_ids=[SALTO])
+    assert (await client.receive(sub))["success"]
+    assert (await client.event(sub))["locks"][0]["entity_id"] == SALTO
+    other = await client.send("seam/access_codes/subscribe", entity_ids=[SALTO])
+    assert (await client.receive(other))["success"]
+    await client.call("unsubscribe_events", subscription=other)
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    events = [await client.event(sub)]
+    while events[-1] != {"locks": [], "ended": True}:
+        assert len(events) < 10, events
+        events.append(await client.event(sub))
+
+    again = await client.send("seam/access_codes/subscribe", entity_ids=[SALTO])
+    assert (await client.receive(again))["success"]
+    assert (await client.event(again))["locks"][0]["entity_id"] == SALTO
+    # The unsubscribed one said nothing (messages arrive in order: it would be before this).
+    assert {"locks": [], "ended": True} not in client.events.get(other, [])

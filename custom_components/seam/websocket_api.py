@@ -7,7 +7,8 @@ same Seam calls, the same translated errors. PINs travel only in the answers of 
 
 - ``seam/access_codes/subscribe`` ``{entity_ids?}``: result ``null``, then events
   ``{"locks": [lock, ...]}``: first every requested lock (default: every Seam lock with access
-  codes), then each lock whose codes or state changed.
+  codes), then each lock whose codes or state changed; ``{"locks": [], "ended": true}`` when the
+  Seam entry unloads (e.g. a reload): subscribe again.
 - ``seam/access_codes/create`` ``{entity_ids, name, starts_at?, ends_at?, code?, wait_for_code?}``:
   ``{"results": {entity_id: {"access_code": {...}} | {"error": {...}}}}``, one per lock.
 - ``seam/access_codes/update``
@@ -41,6 +42,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 import probatio
 
 from .const import DOMAIN
@@ -100,6 +102,34 @@ def async_watch_lock_codes(
         on_change(_current())
 
     return _current, coordinator.async_add_access_codes_listener(device_id, _changed)
+
+
+# ---- subscriptions end when their entry unloads -----------------------------------------------
+
+_UNLOAD_CALLBACKS: HassKey[dict[str, set[CALLBACK_TYPE]]] = HassKey(f"{DOMAIN}_ws_unload")
+
+
+@callback
+def _async_on_entry_unload(
+    hass: HomeAssistant, entry: SeamConfigEntry, on_unload: CALLBACK_TYPE
+) -> CALLBACK_TYPE:
+    """Call ``on_unload`` when the entry unloads (once); return a remover.
+
+    One unload callback per loaded entry calls the subscriptions' callbacks, so that
+    subscriptions that come and go leave nothing behind on the entry.
+    """
+    by_entry = hass.data.setdefault(_UNLOAD_CALLBACKS, {})
+    if (callbacks := by_entry.get(entry.entry_id)) is None:
+        callbacks = by_entry[entry.entry_id] = set()
+
+        @callback
+        def _unloaded() -> None:
+            for unloaded in list(by_entry.pop(entry.entry_id, ())):
+                unloaded()
+
+        entry.async_on_unload(_unloaded)
+    callbacks.add(on_unload)
+    return lambda: callbacks.discard(on_unload)
 
 
 # ---- locks ----------------------------------------------------------------------------------
@@ -333,7 +363,18 @@ async def websocket_subscribe(
     def _unsubscribe() -> None:
         for remove in removers:
             remove()
+        removers.clear()
 
+    @callback
+    def _entry_unloaded() -> None:
+        """Tell the card that the entry's coordinator is gone (it subscribes again)."""
+        _unsubscribe()
+        connection.send_event(msg["id"], {"locks": [], "ended": True})
+
+    removers.extend(
+        _async_on_entry_unload(hass, entry, _entry_unloaded)
+        for entry in {lock.coordinator.config_entry for lock in locks}
+    )
     connection.subscriptions[msg["id"]] = _unsubscribe
     connection.send_result(msg["id"])
     connection.send_event(msg["id"], {"locks": first})

@@ -140,6 +140,7 @@ class SeamAccessCard extends HTMLElement {
   }
 
   disconnectedCallback() {
+    clearTimeout(this._retry)
     this._unsubscribeNow()
   }
 
@@ -168,6 +169,12 @@ class SeamAccessCard extends HTMLElement {
     const message = { type: "seam/access_codes/subscribe" }
     if (this._config.entities?.length) message.entity_ids = this._config.entities
     this._unsubscribe = this._hass.connection.subscribeMessage((event) => {
+      if (event.ended) {
+        // The Seam entry unloaded (e.g. a reload): subscribe again once it is back.
+        this._resubscribe()
+        this._renderLocks()
+        return
+      }
       for (const lock of event.locks) this._locks.set(lock.entity_id, lock)
       this._error = null
       this._renderLocks()
@@ -176,7 +183,14 @@ class SeamAccessCard extends HTMLElement {
       this._unsubscribe = null
       this._error = errorMessage(error)
       this._render()
+      // Not while the entry is (re)loading: try again in a few seconds.
+      if (error?.code !== "unauthorized") this._retryLater()
     })
+  }
+
+  _retryLater() {
+    clearTimeout(this._retry)
+    this._retry = setTimeout(() => this._subscribe(), 5000)
   }
 
   // ---- rendering -------------------------------------------------------------------------
