@@ -437,8 +437,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         """Take a newer state of an access code from Seam (a poll, or later a push).
 
         When it is a code the integration waits for and it now has its PIN, fire the
-        ``seam_access_code_ready`` event: the PIN is in the event data only, never in a log
-        line, a state or an attribute.
+        ``seam_access_code_ready`` event. Its data has no PIN (the recorder stores events and
+        core logs them): ``seam.get_access_code`` answers it.
         """
         if (codes := self.access_codes.get(access_code.device_id)) is not None:
             ids = [code.access_code_id for code in codes]
@@ -460,9 +460,9 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             EVENT_ACCESS_CODE_READY,
             {
                 "entity_id": pending.entity_id,
+                "device_id": access_code.device_id,
                 "access_code_id": access_code.access_code_id,
                 "name": access_code.name,
-                "code": access_code.code,
                 "starts_at": access_code.starts_at.isoformat() if access_code.starts_at else None,
                 "ends_at": access_code.ends_at.isoformat() if access_code.ends_at else None,
             },

@@ -53,6 +53,7 @@ from .services import (
     ACTIVE_STATUSES,
     SERVICE_CREATE_ACCESS_CODE,
     SERVICE_DELETE_ACCESS_CODE,
+    SERVICE_GET_ACCESS_CODE,
     SERVICE_LIST_ACCESS_CODES,
     SERVICE_UPDATE_ACCESS_CODE,
     STATUS_REMOVING,
@@ -498,16 +499,9 @@ websocket_delete = _code_change_command("seam/access_codes/delete", SERVICE_DELE
 async def websocket_get(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """Answer one code with its PIN, as Seam reports it now."""
+    """Answer one code with its PIN, as Seam reports it now (as ``seam.get_access_code``)."""
 
-    async def _get() -> dict[str, Any]:
-        entity_id, access_code_id = msg["entity_id"], msg["access_code_id"]
-        listed = await _run(hass, entity_id, SERVICE_LIST_ACCESS_CODES, {})
-        for access_code in listed["access_codes"]:
-            if access_code["access_code_id"] == access_code_id:
-                return dict(access_code)
-        lock = _lock(hass, entity_id)
-        name = lock.device.display_name if lock.device else entity_id
-        raise invalid("access_code_not_on_lock", access_code_id=access_code_id, lock=name)
+    async def _get() -> Any:
+        return await _run(hass, msg["entity_id"], SERVICE_GET_ACCESS_CODE, _action_data(msg))
 
     await _answer(connection, msg["id"], _get())
