@@ -13,6 +13,7 @@ const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium"
 const PIN = /^\d{4,10}$/
 const MASK = "••••••"
 const step = (text) => console.log(`step: ${text}`)
+const cardErrors = []
 const GUEST = `Guest Alex${args.suffix ?? ""}`
 const KIM = `Kim${args.suffix ?? ""}`
 
@@ -24,7 +25,11 @@ const logIn = async (browser, user, { dark = false, width = 1000 } = {}) => {
   })
   const page = await context.newPage()
   page.setDefaultTimeout(20_000)
-  page.on("pageerror", (error) => console.log(`page error: ${error.message}`))
+  // The card's own uncaught errors fail the run; Home Assistant's others are only reported.
+  page.on("pageerror", (error) => {
+    if (`${error.stack}`.includes("seam-access-card")) cardErrors.push(error)
+    console.error(`page error: ${error.message}\n${error.stack ?? ""}`)
+  })
   await page.goto(args.dashboard)
   await page.getByLabel("Username").fill(user.username)
   await page.getByLabel("Password", { exact: true }).fill(user.password)
@@ -166,6 +171,7 @@ try {
   assert.equal(await guestCard.getByRole("button", { name: "Add code" }).count(), 0)
   if (args.shots) await guestPage.screenshot({ path: `${args.shots}/card-non-admin.png` })
   step("a non-admin user is refused")
+  assert.deepEqual(cardErrors, [], "the card threw")
 } catch (error) {
   if (page) await page.screenshot({ path: `${args.shots ?? "/tmp"}/card-failure.png` }).catch(() => {})
   throw error
