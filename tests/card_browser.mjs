@@ -60,15 +60,31 @@ try {
   await salto.getByText(args.salto.name).waitFor()
   await other.getByText(args.other.name).waitFor()
   await salto.getByText(/codes free/).waitFor()
+  // Offered in the card picker, and suggested for a Seam lock.
+  const picker = await page.evaluate(
+    ([salto]) => {
+      const entry = window.customCards.find((card) => card.type === "seam-access-card")
+      const hass = document.querySelector("home-assistant").hass
+      return { name: entry?.name, suggestion: entry?.getEntitySuggestion(hass, salto) }
+    },
+    [args.salto.entity_id],
+  )
+  assert.deepEqual(picker, {
+    name: "Seam: Manage access",
+    suggestion: { config: { type: "custom:seam-access-card", entities: [args.salto.entity_id] } },
+  })
   step("the card shows both locks")
 
   // ---- add a code on two locks; see each PIN once ----------------------------------------
   const dialog = card.locator("ha-dialog")
   await card.getByRole("button", { name: "Add code" }).click()
-  await dialog.locator("#name input").fill(GUEST)
   for (const lock of [args.salto, args.other]) {
     await dialog.locator(`ha-checkbox[data-lock="${lock.entity_id}"]`).click()
   }
+  // A mistake: the create action's own words, in the card.
+  await dialog.getByRole("button", { name: "Add", exact: true }).click()
+  await dialog.locator("ha-alert").getByText("The name of an access code must not be empty").waitFor()
+  await dialog.locator("#name input").fill(GUEST)
   await dialog.getByText("Salto KS assigns the PIN").waitFor()
   await dialog.getByRole("button", { name: "Add", exact: true }).click()
   await dialog.getByText("The PIN is shown here once").waitFor({ timeout: 40_000 })

@@ -2,7 +2,8 @@
 
 One Home Assistant process (tests/hass_process.py) with the Seam entry; a dashboard with the card
 (its resource added by the integration itself); headless Chromium driven by Playwright's client
-(tests/card_browser.mjs) adds a code on two locks, sees each PIN once, sees a Salto KS code go
+(tests/card_browser.mjs) finds the card in the card picker, sees a mistake in the create action's
+own words, adds a code on two locks, sees each PIN once, sees a Salto KS code go
 from "PIN pending" to its PIN when the sandbox's clock passes its start, edits its window,
 deletes it, and sees a non-admin user refused.
 """
