@@ -562,3 +562,28 @@ async def test_traces_hold_pins_unless_turned_off(
     second_trace = json.dumps((await client.receive_json())["result"])
     assert "seam.list_access_codes" in second_trace or "list_access_codes" in second_trace
     assert code["code"] not in second_trace
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_locks_not_in_home_assistant_are_left_out(
+    hass: HomeAssistant,
+    *,
+    clock: TickingDateTimeFactory,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before Seam is set up (scripts/develop's demo automation at its first start) or after a
+    lock was removed, the chosen locks are not in Home Assistant: the automation leaves them out
+    and does nothing, instead of failing every 15 minutes on a Seam action that is not there."""
+    await _at(hass, clock, "2030-06-01 08:55:00")
+    sent = await _setup_blueprint(hass, tmp_path, ["lock.front_door"], lead_time={"hours": 2})
+    start = datetime(2030, 6, 1, 10, 0, tzinfo=dt_util.get_default_time_zone())
+    calendar.bookings.append(
+        CalendarEvent(start=start, end=start + timedelta(hours=20), summary="Sam")
+    )
+
+    await _at(hass, clock, "2030-06-01 09:00:00")
+    assert sent == []
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == []
