@@ -359,3 +359,22 @@ async def test_issuing_problems_clear_when_the_pin_comes(sandbox: Sandbox) -> No
     issued = await _get(sandbox, code["access_code_id"])
     assert issued["code"] is not None
     assert (issued["errors"], issued["warnings"]) == ([], [])
+
+
+async def test_injected_events_have_the_fields_the_spec_requires(sandbox: Sandbox) -> None:
+    """Events a test adds through the control API get the snapshots Seam's spec requires
+    (device and account errors and warnings; device.disconnected's error_code)."""
+    account = "salto_ks_connected_account"
+    await sandbox.update_device(SALTO, warnings=[{"warning_code": "salto_ks_office_mode"}])
+    await sandbox.add_event(SALTO, "device.disconnected")
+    await sandbox.control(
+        "events/add",
+        {"event_type": "connected_account.disconnected", "connected_account_id": account},
+    )
+    body = {"between": ["2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"]}
+    events = {e["event_type"]: e for e in (await _seam(sandbox, "/events/list", body))["events"]}
+    device = events["device.disconnected"]
+    assert device["error_code"] == "device_disconnected"
+    assert [w["warning_code"] for w in device["device_warnings"]] == ["salto_ks_office_mode"]
+    assert (device["device_errors"], device["connected_account_errors"]) == ([], [])
+    assert events["connected_account.disconnected"]["connected_account_warnings"] == []

@@ -3,7 +3,7 @@
 import { createHash, randomInt } from "node:crypto"
 
 import { addSaltoConnectedAccount } from "./state.mjs"
-import { isLockDevice, isSaltoDevice, LOCK_DEVICE_TYPES, SALTO_PIN_LENGTHS } from "./devices.mjs"
+import { isLockDevice, isSaltoDevice, LOCK_DEVICE_TYPES, SALTO_PIN_LENGTHS, snapshotIssues } from "./devices.mjs"
 import { badRequest, HttpError, MAX_TIMEOUT_MS, notFound, sendOk } from "./http.mjs"
 import { webhookRoutes } from "./webhooks.mjs"
 
@@ -633,19 +633,15 @@ export const addAccessCodeProblem = (sandbox, access_code_id, kind) => {
   const updated = db.updateAccessCode({ access_code_id, [problem.field]: [...(code[problem.field] ?? []), item] })
   const device = db.getState().devices.find((d) => d.device_id === code.device_id)
   const account = db.getState().connected_accounts.find((a) => a.connected_account_id === device?.connected_account_id)
-  const snapshot = (items) => (items ?? []).map(({ created_at: at, message, error_code, warning_code }) => ({
-    created_at: at,
-    message,
-    ...(error_code != null ? { error_code } : { warning_code }),
-  }))
+
   if (problem.event != null) {
     addCodeEvent(db, code, device, problem.event, {
-      access_code_errors: snapshot(updated.errors),
-      access_code_warnings: snapshot(updated.warnings),
-      device_errors: snapshot(device?.errors),
-      device_warnings: snapshot(device?.warnings),
-      connected_account_errors: snapshot(account?.errors),
-      connected_account_warnings: snapshot(account?.warnings),
+      access_code_errors: snapshotIssues(updated.errors),
+      access_code_warnings: snapshotIssues(updated.warnings),
+      device_errors: snapshotIssues(device?.errors),
+      device_warnings: snapshotIssues(device?.warnings),
+      connected_account_errors: snapshotIssues(account?.errors),
+      connected_account_warnings: snapshotIssues(account?.warnings),
     }, sandbox)
   }
   return updated

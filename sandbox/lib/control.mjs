@@ -3,6 +3,7 @@ import {
   applyDevicePatch,
   buildGenericLock,
   buildSaltoDevice,
+  requiredEventFields,
   SALTO_CONNECTED_ACCOUNT_ID,
   SANDBOX_WORKSPACE_ID,
 } from "./devices.mjs"
@@ -207,6 +208,10 @@ const addEvent = (sandbox, payload) => {
     throw badRequest(`"count" must be an integer between 1 and ${MAX_ADD_COUNT}`)
   }
   const device = device_id == null ? undefined : findDeviceOr404(world, device_id)
+  const accountId = extra.connected_account_id ?? device?.connected_account_id
+  const account = world.db.getState().connected_accounts.find((a) => a.connected_account_id === accountId)
+  // What the spec requires on this event type and the test left out (devices.mjs).
+  const required = requiredEventFields(event_type, extra, { device, account })
   // 1 ms apart, ending now, but after the latest event (so batches do not interleave).
   const n = count ?? 1
   const latest = world.db
@@ -224,6 +229,7 @@ const addEvent = (sandbox, payload) => {
           : {}),
         created_at: at,
         occurred_at: at,
+        ...required,
         ...extra,
         event_type,
       }),

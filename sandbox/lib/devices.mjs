@@ -330,3 +330,51 @@ export const applyDevicePatch = (device, patch) => {
   next.device_id = device.device_id
   return completeIssues(next, new Date().toISOString())
 }
+
+/**
+ * Errors or warnings as an event's snapshot of them (spec: the event fields device_errors,
+ * device_warnings, connected_account_errors, ... items: created_at, message and the code).
+ */
+export const snapshotIssues = (items) =>
+  (items ?? []).map(({ created_at, message, error_code, warning_code }) => ({
+    created_at,
+    message,
+    ...(error_code != null ? { error_code } : { warning_code }),
+  }))
+
+// The snapshot fields Seam's spec requires on an event type (both spec versions; the access
+// code problems' events: api.mjs).
+const ACCOUNT_SNAPSHOT = ["connected_account_errors", "connected_account_warnings"]
+const DEVICE_SNAPSHOT = [...ACCOUNT_SNAPSHOT, "device_errors", "device_warnings"]
+const EVENT_SNAPSHOTS = {
+  "connected_account.disconnected": ACCOUNT_SNAPSHOT,
+  "connected_account.reauthorization_requested": ACCOUNT_SNAPSHOT,
+  "device.disconnected": DEVICE_SNAPSHOT,
+  "device.unmanaged.disconnected": DEVICE_SNAPSHOT,
+  "device.connection_became_flaky": DEVICE_SNAPSHOT,
+  "device.error.subscription_required": DEVICE_SNAPSHOT,
+  "device.accessory_keypad_disconnected": DEVICE_SNAPSHOT,
+}
+
+/**
+ * The fields Seam's spec requires on an event of `event_type` that `given` lacks, from the
+ * device's and its account's current errors and warnings (and, for device.disconnected, its
+ * error_code: the spec's enum, "account_disconnected" | "hub_disconnected" |
+ * "device_disconnected"...; the sandbox says device_disconnected).
+ */
+export const requiredEventFields = (event_type, given, { device, account }) => {
+  const sources = {
+    connected_account_errors: account?.errors,
+    connected_account_warnings: account?.warnings,
+    device_errors: device?.errors,
+    device_warnings: device?.warnings,
+  }
+  const fields = {}
+  for (const field of EVENT_SNAPSHOTS[event_type] ?? []) {
+    if (!(field in given)) fields[field] = snapshotIssues(sources[field])
+  }
+  if (event_type.endsWith("device.disconnected") && !("error_code" in given)) {
+    fields.error_code = OFFLINE_ERROR_CODE
+  }
+  return fields
+}
