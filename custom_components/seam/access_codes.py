@@ -19,6 +19,7 @@ or in an event that carries ``code`` (``access_code.set_on_device``, ``scheduled
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 import logging
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -80,12 +81,7 @@ class AccessCodes:
         """Call ``update_callback`` when the lock's access codes change; return the remover."""
         listeners = self._listeners.setdefault(device_id, [])
         listeners.append(update_callback)
-
-        @callback
-        def remove_listener() -> None:
-            listeners.remove(update_callback)
-
-        return remove_listener
+        return partial(listeners.remove, update_callback)
 
     @callback
     def async_set(

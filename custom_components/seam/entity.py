@@ -29,19 +29,21 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
         super().__init__(coordinator, context=device_id)
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}-{key}"
-        device = self.device
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, device_id)},
-            name=device.display_name,
-            manufacturer=device.manufacturer,
-            model=device.model,
-            serial_number=device.serial_number,
-            via_device_id=dr.async_get_device_id_by_identifier(
-                coordinator.hass,
-                (DOMAIN, coordinator.workspace.workspace_id),
-                config_entry_id=coordinator.config_entry.entry_id,
-            ),
-        )
+        if (device_info := coordinator.device_infos.get(device_id)) is None:
+            device = self.device
+            device_info = coordinator.device_infos[device_id] = DeviceInfo(
+                identifiers={(DOMAIN, device_id)},
+                name=device.display_name,
+                manufacturer=device.manufacturer,
+                model=device.model,
+                serial_number=device.serial_number,
+                via_device_id=dr.async_get_device_id_by_identifier(
+                    coordinator.hass,
+                    (DOMAIN, coordinator.workspace.workspace_id),
+                    config_entry_id=coordinator.config_entry.entry_id,
+                ),
+            )
+        self._attr_device_info = device_info
 
     @property
     def device(self) -> Device:
