@@ -13,7 +13,8 @@ a newer one.
 
 A code created without a PIN (a future Salto KS code) is watched. When its PIN arrives, in a read
 or in an event that carries ``code`` (``access_code.set_on_device``, ``scheduled_on_device``,
-``issued``), ``seam_access_code_ready`` fires, without the PIN.
+``issued``), ``seam_access_code_ready`` fires. Its data has no PIN (the recorder stores events
+and core logs them): ``seam.get_access_code`` answers it.
 """
 
 from collections.abc import Iterable, Mapping
