@@ -94,6 +94,11 @@ class AccessCodes:
             return
         self.read_at[device_id] = read_at
         codes = tuple(codes)
+        # A waited-for code the lock no longer has (deleted at Seam) waits no more.
+        listed = {access_code.access_code_id for access_code in codes}
+        for access_code_id, pending in list(self.pending.items()):
+            if pending.device_id == device_id and access_code_id not in listed:
+                self.pending.pop(access_code_id, None)
         later = read_at + WATCH_CODES_STARTING_AFTER
         for access_code in codes:
             self._async_deliver(access_code.access_code_id, access_code.code, access_code)
