@@ -6,11 +6,12 @@ from typing import override
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import SeamConfigEntry, SeamCoordinator
+from .coordinator import LockActivity, SeamConfigEntry, SeamCoordinator, activity_signal
 from .seam_api import Device
 
 
@@ -44,6 +45,20 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
                 ),
             )
         self._attr_device_info = device_info
+
+    @callback
+    def async_listen_activity(self, on_activity: Callable[[LockActivity], None]) -> None:
+        """Call ``on_activity`` with each new activity of this lock, until the entity is removed.
+
+        For ``async_added_to_hass``: each activity the coordinator finds comes exactly once.
+        """
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                activity_signal(self.coordinator.config_entry.entry_id, self.device_id),
+                on_activity,
+            )
+        )
 
     @property
     def device(self) -> Device:
