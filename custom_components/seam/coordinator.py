@@ -199,9 +199,11 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         data = self.data if self.data is not None else {}
         for device_id in data.keys() - locks.keys():
             del data[device_id]
+            self._changed.add(device_id)
             self._observed.pop(device_id, None)
             self.activity.pop(device_id, None)
             self.device_infos.pop(device_id, None)
+            self.access_codes.pop(device_id, None)
         for device in locks.values():
             self._async_apply_device(data, device, started)
         for event, name in named:
