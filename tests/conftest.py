@@ -14,6 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.const import CONF_API_URL, DOMAIN
 from tests import contract, setup_integration
+from tests.hass_process import HassProcess
 from tests.sandbox import Sandbox
 
 _CONTRACT_LOG = pytest.StashKey[Path]()
@@ -118,3 +119,13 @@ async def init_integration(
     """The sandbox config entry, set up and loaded."""
     await setup_integration(hass, mock_config_entry)
     return mock_config_entry
+
+
+@pytest.fixture
+def hass_process(tmp_path: Path, socket_enabled: None) -> Iterator[HassProcess]:
+    """A real Home Assistant server; stopped by PID also when the test fails."""
+    server = HassProcess.start(tmp_path / "config")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -66,8 +66,12 @@ def _state(hass: HomeAssistant, entity_id: str = FRONT_DOOR) -> str:
 
 @pytest.fixture
 async def ha_url(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> str:
-    """Home Assistant's HTTP app on a loopback port, set as its internal URL."""
-    assert await async_setup_component(hass, "webhook", {})
+    """Home Assistant's HTTP app on a loopback port, set as its internal URL.
+
+    Seam registers its routes (the webhook view, the card's file, websocket commands) first, as
+    when a real Home Assistant starts: the test server, unlike Home Assistant's, freezes them.
+    """
+    assert await async_setup_component(hass, DOMAIN, {})
     client = await hass_client_no_auth()
     url = f"http://127.0.0.1:{client.port}"
     await hass.config.async_update(internal_url=url)
