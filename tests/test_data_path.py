@@ -47,8 +47,11 @@ async def push_entry(
     hass_client_no_auth: ClientSessionGenerator,
     mock_config_entry: MockConfigEntry,
 ) -> MockConfigEntry:
-    """The sandbox entry with push: Home Assistant's HTTP app on loopback as its internal URL."""
-    assert await async_setup_component(hass, "webhook", {})
+    """The sandbox entry with push: Home Assistant's HTTP app on loopback as its internal URL.
+
+    Seam's routes are registered before the test server starts (it freezes them).
+    """
+    assert await async_setup_component(hass, DOMAIN, {})
     client = await hass_client_no_auth()
     await hass.config.async_update(internal_url=f"http://127.0.0.1:{client.port}")
     await setup_integration(hass, mock_config_entry)
