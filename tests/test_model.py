@@ -48,7 +48,6 @@ from homeassistant.util import dt as dt_util
 from hypothesis import HealthCheck, Phase, seed, settings, strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -62,7 +61,7 @@ from custom_components.seam.seam_api.webhooks import decode_secret, sign
 from tests.sandbox import Sandbox
 
 STEPS = int(os.environ.get("SEAM_MODEL_STEPS", "200"))
-SEED = int(os.environ.get("SEAM_MODEL_SEED", "18"))
+SEED = int(os.environ.get("SEAM_MODEL_SEED", "46"))
 STEPS_PER_RUN = 50
 
 FRONT_DOOR = "salto_lock_front_door"  # Salto KS: a remote unlock relocks by itself
@@ -122,6 +121,7 @@ class World:
         self.errors = errors
         self.steps: Counter[str] = Counter()
         self.runs = 0
+        self.per_run: list[Counter[str]] = []
 
 
 class SeamModel(RuleBasedStateMachine):
@@ -153,15 +153,17 @@ class SeamModel(RuleBasedStateMachine):
         self.door_events: list[dict[str, Any]] = []
         # Per lock: the ids of the access codes made in this run (some may be deleted since).
         self.codes: dict[str, list[str]] = {device_id: [] for device_id in LOCKS}
-        self.steps_since_settle = 0
         world.runs += 1
+        world.per_run.append(Counter())
         _run(world.loop, self._async_start())
 
     # ------------------------------------------------------------------ setup and teardown
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        self.steps_since_settle += 1
-        self.world.steps[sys._getframe(1).f_code.co_name] += 1
+        """Run a step's work on Home Assistant's loop; count the step (by its rule's name)."""
+        name = sys._getframe(1).f_code.co_name
+        self.world.steps[name] += 1
+        self.world.per_run[-1][name] += 1
         return _run(self.world.loop, coro)
 
     async def _async_start(self) -> None:
@@ -390,12 +392,13 @@ class SeamModel(RuleBasedStateMachine):
 
         self.run(go())
 
-    @precondition(lambda self: self.door_events)
     @rule(pick=st.integers(0, 10**6))
     def retry_delivery(self, pick: int) -> None:
         """Svix sends an accepted message again (its 2xx was lost): 2xx, and nothing changes."""
 
         async def go() -> None:
+            if not self.door_events:
+                return
             event = self.door_events[pick % len(self.door_events)]
             deliveries = (await self.sandbox.webhook_deliveries(session=self.session))["deliveries"]
             accepted = [
@@ -553,14 +556,12 @@ class SeamModel(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ settling and checks
 
-    @precondition(lambda self: self.steps_since_settle >= 10)
     @rule()
     def settle(self) -> None:
         """Let everything settle, then check what Home Assistant shows (see the docstring)."""
         self.run(self._async_settle_and_check())
 
     async def _async_settle_and_check(self) -> None:
-        self.steps_since_settle = 0
         await self._async_settle()
         await self._async_check()
 
@@ -702,8 +703,9 @@ async def test_model(hass: HomeAssistant, sandbox: Sandbox, ha_url: str, errors:
     """SEAM_MODEL_STEPS random steps (default 200), seeded; see the module docstring."""
     loop = asyncio.get_running_loop()
     world = World(hass, sandbox, ha_url, loop, errors)
-    # Hypothesis first runs its simplest case (every step a pause), then random ones.
-    runs = math.ceil(STEPS / STEPS_PER_RUN) + 1
+    # Hypothesis first runs its simplest case (every step a pause), then random ones; some of
+    # these do nothing (e.g. deleting a code of a lock without codes): one run more.
+    runs = math.ceil(STEPS / STEPS_PER_RUN) + 2
     factory = seed(SEED)(lambda: SeamModel(world))
     run_settings = settings(
         max_examples=runs,
@@ -721,6 +723,12 @@ async def test_model(hass: HomeAssistant, sandbox: Sandbox, ha_url: str, errors:
     elapsed = time.monotonic() - started
     print(
         f"test_model: {world.runs} runs, {world.steps.total()} steps in {elapsed:.1f} s: "
-        f"{dict(world.steps.most_common())}"
+        f"{[dict(run.most_common()) for run in world.per_run]}"
     )
-    assert world.steps.total() - world.steps["pause"] >= STEPS / 2
+    assert world.steps.total() - world.steps["pause"] >= STEPS
+    if "SEAM_MODEL_SEED" not in os.environ:
+        # The default seed was chosen so that every kind of step runs: keep it so.
+        rules = {
+            name for name, f in vars(SeamModel).items() if hasattr(f, "hypothesis_stateful_rule")
+        }
+        assert set(world.steps) == rules, world.steps
