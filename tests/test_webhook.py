@@ -13,7 +13,6 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import aiohttp
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import webhook
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.components.lock import LockState
@@ -39,7 +38,7 @@ from custom_components.seam.coordinator import POLL_INTERVAL, PUSH_POLL_INTERVAL
 from custom_components.seam.seam_api import SeamClient, Webhook
 from custom_components.seam.seam_api.webhooks import MAX_BODY_BYTES, decode_secret, sign
 from custom_components.seam.webhook import async_webhook_base_url
-from tests import async_poll, setup_integration
+from tests import setup_integration
 from tests.sandbox import Sandbox
 
 FRONT_DOOR = "lock.front_door"
@@ -503,8 +502,10 @@ async def test_out_of_order_deliveries_never_go_backwards(
     sandbox_state: dict[str, Any],
     push_entry: MockConfigEntry,
 ) -> None:
-    """An older unlock arriving after a newer lock does not unlock the lock in Home Assistant."""
+    """An older unlock arriving after a newer lock does not unlock the lock in Home Assistant;
+    each activity still fires once, as it arrives."""
     device_id = sandbox_state["normal_device_id"]
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
     await sandbox.webhook_fault("reorder")
     await sandbox.door(device_id, "unlock")  # held back ...
     await sandbox.door(device_id, "lock")  # ... and sent after this one
@@ -512,7 +513,12 @@ async def test_out_of_order_deliveries_never_go_backwards(
     assert [d["event_type"] for d in deliveries] == ["lock.locked", "lock.unlocked"]
     await hass.async_block_till_done()
     assert _state(hass) == LockState.LOCKED
-    assert hass.states.get(FRONT_DOOR_ACTIVITY).attributes[ATTR_EVENT_TYPE] == "locked"
+    fired = [
+        e.data["new_state"].attributes[ATTR_EVENT_TYPE]
+        for e in events
+        if e.data["entity_id"] == FRONT_DOOR_ACTIVITY
+    ]
+    assert fired == ["locked", "unlocked"]
 
 
 async def test_sandbox_bad_signature_is_refused(
@@ -708,30 +714,45 @@ async def test_account_event_refreshes_and_raises_the_repair(
     )
 
 
+@pytest.mark.parametrize("change", ["lock", "device"])
 async def test_push_health_falls_back_to_fast_polling(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     sandbox: Sandbox,
     sandbox_state: dict[str, Any],
     push_entry: MockConfigEntry,
+    change: str,
 ) -> None:
-    """Deliveries lost while Seam reports events: poll every 30 s until one arrives again."""
+    """Deliveries lost while Seam reports changes (a lock event or a device event): poll every
+    30 s and say so in a repair issue, until a delivery arrives again."""
     coordinator = push_entry.runtime_data
     device_id = sandbox_state["normal_device_id"]
+    issue_id = f"push_unavailable_{push_entry.entry_id}"
     await sandbox.webhook_fault("drop", count=None)
-    await sandbox.door(device_id, "unlock")
-    freezer.tick(timedelta(seconds=90))  # Seam made the event 90 s before the next poll
-    await coordinator.async_refresh()
+    if change == "lock":
+        await sandbox.door(device_id, "unlock")
+    else:
+        await sandbox.update_device(device_id, properties={"online": False})
+        await sandbox.add_event(device_id, "device.disconnected")
+    await _wait_for_deliveries(sandbox, 1)
+    # Seam made the event longer ago than push may take.
+    with patch("custom_components.seam.coordinator.PUSH_GRACE", timedelta(0)):
+        await coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert _state(hass) == LockState.UNLOCKED  # the poll still shows it
+    if change == "lock":
+        assert _state(hass) == LockState.UNLOCKED  # the poll still shows it
+    else:
+        assert _state(hass) == "unavailable"
     assert coordinator.update_interval == POLL_INTERVAL
     assert not coordinator.push_healthy
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "push_unavailable_not_delivered"
+
     await sandbox.clear_webhook_faults()
     await sandbox.door(device_id, "lock")
-    await _wait_for(lambda: _state(hass) == LockState.LOCKED)
-    assert coordinator.push_healthy
+    await _wait_for(lambda: coordinator.push_healthy)
     assert coordinator.update_interval == PUSH_POLL_INTERVAL
-    await async_poll(hass, freezer, 1)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_entry_data_keeps_the_secret_out_of_the_log(
@@ -910,7 +931,7 @@ async def test_pushed_pin_assignment_fires_access_code_ready(
     await sandbox.advance_clock(3600 + 60)
     await _wait_for(lambda: len(ready) == 1)
     assert ready[0].data["access_code_id"] == response[FRONT_DOOR]["access_code_id"]
-    assert ready[0].data["code"]
+    assert "code" not in ready[0].data
     after = await sandbox.requests()
     assert after.get("/devices/list") == before.get("/devices/list")  # push, not a poll
 
