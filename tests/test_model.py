@@ -216,6 +216,16 @@ class SeamModel(RuleBasedStateMachine):
                 ids[key] = entity_id
             self.entities[device_id] = ids
         assert len(await sandbox.webhooks(session=self.session)) == 1  # push is on
+        # The access codes sensors restore the previous run's codes (of the same entity ids)
+        # until their lock's codes are read: read them now, as a user checking them would.
+        for ids in self.entities.values():
+            await self.hass.services.async_call(
+                DOMAIN,
+                "list_access_codes",
+                {"entity_id": ids["lock"]},
+                blocking=True,
+                return_response=True,
+            )
 
     @callback
     def _async_state_changed(self, event: Event[EventStateChangedData]) -> None:
