@@ -20,13 +20,11 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID, EVENT_STATE_CHANGED
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
 import orjson
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.seam.const import (
     CONF_SEAM_WEBHOOK_ID,
@@ -66,14 +64,18 @@ def _state(hass: HomeAssistant, entity_id: str = FRONT_DOOR) -> str:
     return state.state
 
 
-@pytest.fixture
-async def ha_url(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> str:
-    """Home Assistant's HTTP app on a loopback port, set as its internal URL."""
-    assert await async_setup_component(hass, "webhook", {})
-    client = await hass_client_no_auth()
-    url = f"http://127.0.0.1:{client.port}"
-    await hass.config.async_update(internal_url=url)
-    return url
+def _push_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    """The entry's repair issue about push, if there is one."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"push_unavailable_{entry.entry_id}")
+
+
+def _seam_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The integration's own log lines at WARNING or above."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.seam") and record.levelno >= logging.WARNING
+    ]
 
 
 @pytest.fixture
@@ -133,7 +135,7 @@ async def test_setup_creates_one_seam_webhook(
     coordinator = push_entry.runtime_data
     assert coordinator.update_interval == PUSH_POLL_INTERVAL
     assert coordinator.push.status.url_kind == "loopback"
-    assert not ir.async_get(hass).async_get_issue(DOMAIN, f"push_unavailable_{push_entry.entry_id}")
+    assert not _push_issue(hass, push_entry)
 
 
 async def test_reload_replaces_not_duplicates(
@@ -222,17 +224,13 @@ async def test_no_reachable_url(
     coordinator = mock_config_entry.runtime_data
     assert coordinator.update_interval == POLL_INTERVAL
     assert coordinator.push.status.reason == "no_url"
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
+    issue = _push_issue(hass, mock_config_entry)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
     assert issue.translation_key == "push_unavailable_no_url"
     assert not issue.is_fixable
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
-    assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
+    assert not _push_issue(hass, mock_config_entry)
 
 
 async def test_seam_refuses_the_webhook(
@@ -243,9 +241,7 @@ async def test_seam_refuses_the_webhook(
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.runtime_data.update_interval == POLL_INTERVAL
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
+    issue = _push_issue(hass, mock_config_entry)
     assert issue is not None
     assert issue.translation_key == "push_unavailable_seam_error"
 
@@ -263,14 +259,8 @@ async def test_refused_key_at_setup_is_reauth_not_a_push_problem(
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-    assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
-    assert [
-        r.getMessage()
-        for r in caplog.records
-        if r.name.startswith("custom_components.seam") and r.levelno >= logging.WARNING
-    ] == []
+    assert not _push_issue(hass, mock_config_entry)
+    assert _seam_warnings(caplog) == []
     assert await sandbox.webhooks() == []
 
 
@@ -288,14 +278,8 @@ async def test_seam_down_at_setup_warns_about_push_never(
         assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
         await hass.config_entries.async_reload(mock_config_entry.entry_id)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert [
-        r.getMessage()
-        for r in caplog.records
-        if r.name.startswith("custom_components.seam") and r.levelno >= logging.WARNING
-    ] == []
-    assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
+    assert _seam_warnings(caplog) == []
+    assert not _push_issue(hass, mock_config_entry)
     await sandbox.clear_faults()
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
     assert mock_config_entry.state is ConfigEntryState.LOADED
