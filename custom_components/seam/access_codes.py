@@ -62,8 +62,9 @@ class AccessCodes:
         # and when that read started.
         self.by_lock: dict[str, tuple[AccessCode, ...]] = {}
         self.read_at: dict[str, datetime] = {}
-        # Access code id -> a code that waits for its PIN.
+        # Access code id -> a code that waits for its PIN; the ids of those that got it.
         self.pending: dict[str, PendingCode] = {}
+        self._ready: set[str] = set()
         self._listeners: dict[str, list[CALLBACK_TYPE]] = {}
         # Locks whose codes changed at Seam since they were read.
         self._news: set[str] = set()
@@ -104,6 +105,7 @@ class AccessCodes:
                 and access_code.starts_at is not None
                 and access_code.starts_at > later
                 and access_code.access_code_id not in self.pending
+                and access_code.access_code_id not in self._ready  # a read older than its PIN
                 and (
                     entity_id := er.async_get(self.hass).async_get_entity_id(
                         "lock", DOMAIN, f"{device_id}-lock"
@@ -128,13 +130,16 @@ class AccessCodes:
             )
         else:
             codes = (*codes, access_code)
+        self.read_at[device_id] = dt_util.utcnow()  # reads started before are older
         self._async_store(device_id, codes)
 
     @callback
     def async_removed(self, device_id: str, access_code_id: str) -> None:
         """Forget a code that was deleted."""
         self.pending.pop(access_code_id, None)
+        self._ready.discard(access_code_id)
         if (codes := self.by_lock.get(device_id)) is not None:
+            self.read_at[device_id] = dt_util.utcnow()  # reads started before are older
             self._async_store(
                 device_id, tuple(code for code in codes if code.access_code_id != access_code_id)
             )
@@ -219,6 +224,7 @@ class AccessCodes:
         """Take a PIN that arrived (read or event): fire the ready event if its code waits."""
         if pin is None or (pending := self.pending.pop(access_code_id, None)) is None:
             return
+        self._ready.add(access_code_id)
         _LOGGER.debug("Access code %s has its PIN now", access_code_id)
         name, starts_at, ends_at = (
             (access_code.name, access_code.starts_at, access_code.ends_at)
