@@ -22,13 +22,21 @@ _CONTRACT_LOG = pytest.StashKey[Path]()
 _CONTRACT_REPORT = pytest.StashKey[contract.ContractReport]()
 
 
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    """Under pytest-xdist the controller owns the contract log; its workers inherit it."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Have every sandbox of the run check its exchanges against Seam's OpenAPI spec."""
-    config.stash[_CONTRACT_LOG] = contract.start_log()
+    if not _is_xdist_worker(config):
+        config.stash[_CONTRACT_LOG] = contract.start_log()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if any request or response did not conform (tests/contract.py)."""
+    if _is_xdist_worker(session.config):
+        return
     report = contract.stop_log(session.config.stash[_CONTRACT_LOG])
     session.config.stash[_CONTRACT_REPORT] = report
     if report.violations and exitstatus == 0:

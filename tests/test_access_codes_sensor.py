@@ -183,7 +183,18 @@ async def test_waiting_code_made_before_a_restart_gets_its_pin_event(
     assert event["access_code_id"] == access_code_id
     assert event["entity_id"] == _entity_id(hass, "lock", SALTO, "lock")
     assert event["name"] == "Guest Kim"
-    assert "code" not in event  # the PIN is never in an event (the recorder keeps events)
+    assert "code" not in event  # the PIN is never in an event (the recorder stores events)
+    lock = event["entity_id"]
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_access_code",
+        {"entity_id": lock, "access_code_id": access_code_id},
+        blocking=True,
+        return_response=True,
+    )
+    pin = response[lock]["code"]  # type: ignore[index]
+    assert pin
     state = hass.states.get(sensor)
     assert state is not None
     assert state.attributes["access_codes"][0]["waiting_for_pin"] is False
+    assert pin not in json.dumps(dict(state.attributes))

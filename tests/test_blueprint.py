@@ -4,19 +4,25 @@ changes move the code, and the code is deleted after check-out or when the booki
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import date, datetime, timedelta
+import json
 import logging
 from pathlib import Path
+import re
 import shutil
+import sqlite3
 from typing import Any, override
 
 from freezegun import freeze_time
 from freezegun.api import TickingDateTimeFactory
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.components.recorder import Recorder
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_LOGGING_CHANGED
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.json import json_dumps
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -27,8 +33,14 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
     mock_platform,
 )
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.seam.const import DOMAIN
+from custom_components.seam.coordinator import EVENT_ACCESS_CODE_READY
+from custom_components.seam.diagnostics import async_get_config_entry_diagnostics
 from tests.sandbox import Sandbox
 
 BLUEPRINT = Path(__file__).parent.parent / "blueprints" / "automation" / "seam"
@@ -39,6 +51,11 @@ SCHLAGE = "schlage_device_id"
 MESSAGE = "{{ guest }}: {{ pin }} opens {{ lock_name }} from {{ valid_from }} to {{ valid_until }}"
 
 type Codes = Callable[[str], Any]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
+    """As in conftest.py; the recorder's database is prepared before Home Assistant starts."""
 
 
 class BookingCalendar(CalendarEntity):
@@ -104,13 +121,19 @@ def lock_ids(hass: HomeAssistant, init_integration: MockConfigEntry) -> dict[str
 
 
 async def _setup_blueprint(
-    hass: HomeAssistant, tmp_path: Path, locks: list[str], **inputs: Any
+    hass: HomeAssistant,
+    tmp_path: Path,
+    locks: list[str],
+    *,
+    trace: dict[str, Any] | None = None,
+    **inputs: Any,
 ) -> list[ServiceCall]:
     """Install the repository's blueprint in a config folder and add an automation from it."""
     shutil.copytree(BLUEPRINT, tmp_path / "blueprints" / "automation" / "seam")
     hass.config.config_dir = str(tmp_path)
     sent = async_mock_service(hass, "notify", "guest")
     config = {
+        "id": "guest_codes",  # as the automation editor gives each automation (traces need it)
         "alias": "Guest codes",
         "use_blueprint": {
             "path": BLUEPRINT_PATH,
@@ -121,6 +144,7 @@ async def _setup_blueprint(
                 **inputs,
             },
         },
+        **({"trace": trace} if trace is not None else {}),
     }
     assert await async_setup_component(hass, "automation", {"automation": [config]})
     await hass.async_block_till_done()
@@ -341,3 +365,225 @@ async def test_salto_pin_sent_at_check_in(
     assert len(sent) == 1
     assert "Running automation actions" in caplog.text
     assert code["code"] not in caplog.text
+
+
+def _pin_pattern(pin: str) -> re.Pattern[str]:
+    """A PIN as a whole run of digits (not inside a longer number such as a port or an id)."""
+    return re.compile(rf"(?<!\d){pin}(?!\d)")
+
+
+@pytest.mark.parametrize("persistent_database", [True])  # the recorder writes a SQLite file
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_pin_path_leaves_no_trace(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    *,
+    sandbox: Sandbox,
+    clock: TickingDateTimeFactory,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    lock_ids: dict[str, str],
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A Salto KS PIN from creation to the guest: in no database, log, state or diagnostics.
+
+    The blueprint creates the code days ahead without a PIN; Salto assigns it later; the
+    integration fires ``seam_access_code_ready`` (without the PIN); the automation reads the PIN
+    with ``seam.get_access_code`` (no user: it may) and sends it. Recorder on a SQLite file and
+    every logger at DEBUG, Home Assistant core's included (its event bus logs each event's data).
+    Only the guest's message (the user's own delivery action, recorded and logged by core like
+    any action call) may hold it.
+    """
+    caplog.set_level(logging.DEBUG)
+    hass.bus.async_fire(EVENT_LOGGING_CHANGED)  # core's bus re-reads its log level
+    await hass.async_block_till_done()
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-18 23:55:00")
+    salto = lock_ids[SALTO]
+    sent = await _setup_blueprint(hass, tmp_path, [salto], lead_time={"days": 5})
+    calendar.bookings.append(
+        CalendarEvent(start=date(2030, 12, 24), end=date(2030, 12, 27), summary="Kim")
+    )
+    ready: list[dict[str, Any]] = []
+    hass.bus.async_listen(EVENT_ACCESS_CODE_READY, lambda event: ready.append(dict(event.data)))
+
+    # Five days ahead: the code is created; Salto assigns its PIN only later.
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-19 15:00:00")
+    [created] = await _codes(hass, salto)
+    assert created["code"] is None
+    assert sent == []
+
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-24 15:00:30")
+    [code] = await _codes(hass, salto)
+    pin = code["code"]
+    assert isinstance(pin, str)
+    assert ready == [
+        {
+            "entity_id": salto,
+            "device_id": SALTO,
+            "access_code_id": created["access_code_id"],
+            "name": created["name"],
+            "starts_at": created["starts_at"],
+            "ends_at": created["ends_at"],
+        }
+    ]
+    assert [call.data["message"] for call in sent] == [
+        f"Guest Kim: {pin} opens {hass.states.get(salto).name} "  # type: ignore[union-attr]
+        "from 2030-12-24 15:00 to 2030-12-27 11:00"
+    ]
+    found = _pin_pattern(pin)
+
+    # States and attributes, diagnostics and repair issues.
+    states = [state.as_dict() for state in hass.states.async_all()]
+    assert any(state["entity_id"] == f"sensor.{salto[5:]}_access_codes" for state in states)
+    assert not found.search(json.dumps(states, default=str))
+    # (Called directly: the HTTP API's access token expired while the clock moved days on.)
+    diagnostics = await async_get_config_entry_diagnostics(hass, init_integration)
+    assert SALTO in json_dumps(diagnostics)
+    assert not found.search(json_dumps(diagnostics))
+    issues = [issue.to_json() for issue in ir.async_get(hass).issues.values()]
+    assert not found.search(json.dumps(issues, default=str))
+
+    # The log: every record at DEBUG, minus core's lines about the guest's own message.
+    texts = [
+        text
+        for record in caplog.records
+        for text in (record.getMessage(), repr(record.args))
+        if not (record.name == "homeassistant.core" and "service=guest" in text)
+    ]
+    assert any("Bus:Handling <Event seam_access_code_ready" in text for text in texts)
+    assert any("service=get_access_code" in text for text in texts)
+    assert not [text for text in texts if found.search(text)]
+
+    # The database file (with its write-ahead log): the event is there, the PIN is not,
+    # except in the guest's message (core records every action call with its data).
+    await async_wait_recording_done(hass)
+    db_path = Path(recorder_mock.db_url.removeprefix("sqlite:///"))
+    with closing(sqlite3.connect(db_path)) as db:
+        event_data = [
+            json.loads(row[0])
+            for row in db.execute(
+                "SELECT shared_data FROM event_data JOIN events USING (data_id)"
+                " JOIN event_types USING (event_type_id)"
+                " WHERE event_types.event_type = ?",
+                (EVENT_ACCESS_CODE_READY,),
+            )
+        ]
+        calls = [
+            row[0]
+            for row in db.execute(
+                "SELECT shared_data FROM event_data JOIN events USING (data_id)"
+                " JOIN event_types USING (event_type_id)"
+                " WHERE event_types.event_type = 'call_service'"
+            )
+        ]
+    assert event_data == ready
+    with_pin = [call for call in calls if found.search(call)]
+    assert [json.loads(call)["service"] for call in with_pin] == ["guest"]
+    raw = b"".join(
+        path.read_bytes() for path in db_path.parent.iterdir() if path.name.startswith(db_path.name)
+    )
+    assert raw.count(b"seam_access_code_ready") > 0
+    assert re.findall(rb"(?<!\d)" + pin.encode() + rb"(?!\d)", raw)
+    assert not re.findall(rb"(?<!Guest Kim: )(?<!\d)" + pin.encode() + rb"(?!\d)", raw)
+
+
+@pytest.mark.parametrize("stored_traces", [None, 0])
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_traces_hold_pins_unless_turned_off(
+    hass: HomeAssistant,
+    *,
+    hass_ws_client: WebSocketGenerator,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    lock_ids: dict[str, str],
+    stored_traces: int | None,
+) -> None:
+    """What the blueprint's description says: a run's trace holds the PIN it delivered, and
+    ``trace: {stored_traces: 0}`` in the automation's YAML keeps no trace."""
+    august = lock_ids[AUGUST]
+    sent = await _setup_blueprint(
+        hass,
+        tmp_path,
+        [august],
+        trace=None if stored_traces is None else {"stored_traces": stored_traces},
+    )
+    start = dt_util.now() + timedelta(hours=2)
+    calendar.bookings.append(
+        CalendarEvent(start=start, end=start + timedelta(days=1), summary="Alex")
+    )
+
+    await hass.services.async_call(
+        "automation", "trigger", {ATTR_ENTITY_ID: "automation.guest_codes"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [code] = await _codes(hass, august)
+    [message] = [call.data["message"] for call in sent]
+    assert message.startswith(f"Guest Alex: {code['code']} opens ")
+
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "trace/list", "domain": "automation"})
+    listed = await client.receive_json()
+    assert listed["success"]
+    if stored_traces == 0:
+        assert listed["result"] == []
+        return
+    [run] = listed["result"]
+    await client.send_json_auto_id(
+        {
+            "type": "trace/get",
+            "domain": "automation",
+            "item_id": run["item_id"],
+            "run_id": run["run_id"],
+        }
+    )
+    trace = await client.receive_json()
+    assert code["code"] in json.dumps(trace["result"])
+
+    # A regular run that delivers nothing reads the codes without their PINs: no PIN in its trace.
+    await hass.services.async_call(
+        "automation", "trigger", {ATTR_ENTITY_ID: "automation.guest_codes"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(sent) == 1
+    await client.send_json_auto_id({"type": "trace/list", "domain": "automation"})
+    runs = (await client.receive_json())["result"]
+    [second] = [r for r in runs if r["run_id"] != run["run_id"]]
+    await client.send_json_auto_id(
+        {
+            "type": "trace/get",
+            "domain": "automation",
+            "item_id": second["item_id"],
+            "run_id": second["run_id"],
+        }
+    )
+    second_trace = json.dumps((await client.receive_json())["result"])
+    assert "seam.list_access_codes" in second_trace or "list_access_codes" in second_trace
+    assert code["code"] not in second_trace
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_locks_not_in_home_assistant_are_left_out(
+    hass: HomeAssistant,
+    *,
+    clock: TickingDateTimeFactory,
+    tmp_path: Path,
+    calendar: BookingCalendar,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before Seam is set up (scripts/develop's demo automation at its first start) or after a
+    lock was removed, the chosen locks are not in Home Assistant: the automation leaves them out
+    and does nothing, instead of failing every 15 minutes on a Seam action that is not there."""
+    await _at(hass, clock, "2030-06-01 08:55:00")
+    sent = await _setup_blueprint(hass, tmp_path, ["lock.front_door"], lead_time={"hours": 2})
+    start = datetime(2030, 6, 1, 10, 0, tzinfo=dt_util.get_default_time_zone())
+    calendar.bookings.append(
+        CalendarEvent(start=start, end=start + timedelta(hours=20), summary="Sam")
+    )
+
+    await _at(hass, clock, "2030-06-01 09:00:00")
+    assert sent == []
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == []

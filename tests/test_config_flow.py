@@ -244,6 +244,52 @@ async def test_user_errors_and_recovery(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+@pytest.mark.parametrize(
+    ("api_url", "accepted"),
+    [
+        ("https://connect.getseam.com", True),
+        ("HTTPS://seam.example.com/api/", True),
+        ("http://localhost:8790", True),
+        ("http://127.0.0.1:8790/", True),
+        ("http://127.5.6.7", True),
+        ("http://[::1]:8790", True),
+        ("http://connect.getseam.com", False),
+        ("http://192.168.1.20:8790", False),
+        ("http://localhost.example.com", False),
+        ("http://127.0.0.1.example.com", False),
+        ("http://[::2]:8790", False),
+        ("ftp://connect.getseam.com", False),
+        ("connect.getseam.com", False),
+    ],
+)
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_api_url_https_or_loopback(
+    hass: HomeAssistant, mock_seam: MockSeam, api_url: str, accepted: bool
+) -> None:
+    """HTTPS anywhere, plain HTTP only to this machine (a Seam test server such as the sandbox).
+
+    Otherwise the API key is not sent: the form says why, and opens the section with the URL
+    (collapsed at first) to show what to fix.
+    """
+    result = await _start_user_flow(hass)
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
+    user_input = {CONF_API_KEY: API_KEY, "advanced": {CONF_API_URL: api_url}}
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    if accepted:
+        assert result["type"] is FlowResultType.MENU
+        mock_seam.get_workspace.assert_awaited_once()
+        return
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "api_url_not_https"}
+    assert _suggested_values(result) == user_input
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": False}
+    mock_seam.get_workspace.assert_not_awaited()
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.MENU
+
+
 @pytest.mark.usefixtures("mock_seam")
 async def test_user_already_configured(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """A second entry for the same workspace is refused."""
@@ -622,6 +668,39 @@ async def test_reauth_and_reconfigure_errors_and_recovery(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == f"{source}_successful"
     assert entry.data == {CONF_API_KEY: NEW_API_KEY, CONF_API_URL: API_URL}
+
+
+@REAUTH_AND_RECONFIGURE
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reauth_and_reconfigure_refuse_plain_http(
+    hass: HomeAssistant,
+    mock_seam: MockSeam,
+    source: str,
+    user_input: dict[str, Any],
+) -> None:
+    """A new key is not sent to an API URL over plain HTTP on another machine.
+
+    Reconfigure: the URL typed; re-authenticate: an entry's stored URL (from an older version).
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=WORKSPACE.workspace_id,
+        data={CONF_API_KEY: API_KEY, CONF_API_URL: "http://seam.example.com"},
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    result = await _start_entry_flow(hass, entry, source)
+    if source == SOURCE_RECONFIGURE:
+        user_input = {
+            CONF_API_KEY: NEW_API_KEY,
+            "advanced": {CONF_API_URL: "http://seam.example.com"},
+        }
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "api_url_not_https"}
+    mock_seam.get_workspace.assert_not_awaited()
+    assert entry.data[CONF_API_KEY] == API_KEY
 
 
 @REAUTH_AND_RECONFIGURE

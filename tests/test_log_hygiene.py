@@ -52,7 +52,7 @@ async def _call(hass: HomeAssistant, action: str, entity_id: str, **data: Any) -
         action,
         {ATTR_ENTITY_ID: entity_id, **data},
         blocking=True,
-        return_response=action in {"create_access_code", "list_access_codes"},
+        return_response=action in {"create_access_code", "get_access_code", "list_access_codes"},
     )
     return dict(response[entity_id]) if response else {}
 
@@ -119,6 +119,8 @@ async def test_no_secret_in_any_log_record(
         for entity_id in (SALTO, august_lock)
         for code in (await _call(hass, "list_access_codes", entity_id))["access_codes"]
     ]
+    read = await _call(hass, "get_access_code", SALTO, access_code_id=lost["access_code_id"])
+    assert read["code"] == lost["code"]
     await _call(
         hass, "update_access_code", august_lock, access_code_id=august["access_code_id"], name="W"
     )

@@ -12,15 +12,20 @@ from typing import Any
 from unittest.mock import ANY, AsyncMock, patch
 
 import aiohttp
+from homeassistant.auth.const import GROUP_ID_ADMIN, GROUP_ID_READ_ONLY, GROUP_ID_USER
 from homeassistant.const import ATTR_ENTITY_ID, EVENT_LOGGING_CHANGED
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant, SupportsResponse
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import probatio
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_mock_service,
+)
 import yaml
 
 from custom_components.seam import services
@@ -356,6 +361,179 @@ async def test_delete(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) ->
     assert (await sandbox.requests())["/action_attempts/get"] >= 1
 
 
+async def test_list_without_pins(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) -> None:
+    """``include_pins: false`` lists the same codes, without a PIN anywhere in the response."""
+    august = lock_id(AUGUST)
+    await _call(hass, "create_access_code", august, name="Cleaner", code="2580")
+
+    response = await _call(hass, "list_access_codes", august, include_pins=False)
+
+    assert response is not None
+    [listed] = response[august]["access_codes"]
+    [full] = await _codes(hass, august)
+    assert full["code"] == "2580"
+    assert listed == {key: value for key, value in full.items() if key != "code"}
+    assert "2580" not in repr(response)
+
+
+async def test_get_access_code(hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId) -> None:
+    """One code as list answers it: no PIN while Salto has not assigned it, then the PIN.
+
+    A code of another lock, or an unknown id, is refused without showing anything.
+    """
+    salto, august = lock_id(SALTO), lock_id(AUGUST)
+    created = await _call(
+        hass, "create_access_code", salto, name="Later", starts_at=FUTURE, ends_at=LATER
+    )
+    assert created is not None
+    code_id = created[salto]["access_code_id"]
+
+    waiting = await _call(hass, "get_access_code", salto, access_code_id=code_id)
+    assert waiting is not None
+    assert waiting[salto] == (await _codes(hass, salto))[0]
+    assert waiting[salto]["code"] is None
+    assert waiting[salto]["is_waiting_for_code_assignment"] is True
+
+    await sandbox.advance_clock(
+        (dt_util.parse_datetime(FUTURE) - dt_util.utcnow()).total_seconds() + 1  # type: ignore[operator]
+    )
+    assigned = await _call(hass, "get_access_code", salto, access_code_id=code_id)
+    assert assigned is not None
+    assert PIN_RE.match(assigned[salto]["code"])
+    assert assigned[salto] == (await _codes(hass, salto))[0]
+
+    for entity_id, access_code_id in ((august, code_id), (salto, "no-such-code")):
+        with pytest.raises(ServiceValidationError) as err:
+            await _call(hass, "get_access_code", entity_id, access_code_id=access_code_id)
+        assert err.value.translation_key == "access_code_not_on_lock"
+        assert assigned[salto]["code"] not in str(err.value)
+    await sandbox.fault("/access_codes/get", "outage", count=1)
+    with pytest.raises(HomeAssistantError) as failure:
+        await _call(hass, "get_access_code", salto, access_code_id=code_id)
+    assert failure.value.translation_key == "seam_unavailable"
+
+
+async def _call_as(
+    hass: HomeAssistant, user_id: str | None, action: str, entity_id: str, **data: Any
+) -> None:
+    """Call a Seam action on a lock as a user (None: as an automation does, without a user)."""
+    await hass.services.async_call(
+        DOMAIN,
+        action,
+        {ATTR_ENTITY_ID: entity_id, **data},
+        blocking=True,
+        context=Context(user_id=user_id),
+        return_response=hass.services.supports_response(DOMAIN, action)
+        is not SupportsResponse.NONE,
+    )
+
+
+@pytest.mark.parametrize("group", [GROUP_ID_USER, GROUP_ID_READ_ONLY])
+async def test_code_actions_refuse_non_admin_users(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, group: str
+) -> None:
+    """A user who is not an administrator gets Unauthorized from every code action.
+
+    Nothing is read or changed at Seam. Lock and unlock stay ordinary entity actions.
+    """
+    user = MockUser(groups=[await hass.auth.async_get_group(group)]).add_to_hass(hass)
+    entity_id = lock_id(AUGUST)
+    created = await _call(hass, "create_access_code", entity_id, name="Guest", code="4821")
+    assert created is not None
+    code_id = created[entity_id]["access_code_id"]
+    actions = {
+        "create_access_code": {"name": "Intruder"},
+        "get_access_code": {"access_code_id": code_id},
+        "list_access_codes": {},
+        "update_access_code": {"access_code_id": code_id, "name": "Changed"},
+        "delete_access_code": {"access_code_id": code_id},
+        "delete_expired_access_codes": {},
+    }
+    assert set(actions) == set(hass.services.async_services_for_domain(DOMAIN))
+    await sandbox.reset_requests()
+
+    for action, data in actions.items():
+        with pytest.raises(Unauthorized):
+            await _call_as(hass, user.id, action, entity_id, **data)
+
+    assert not [route for route in await sandbox.requests() if "access_codes" in route]
+    [code] = await _codes(hass, entity_id)
+    assert (code["name"], code["code"]) == ("Guest", "4821")
+    if group == GROUP_ID_USER:
+        await hass.services.async_call(
+            "lock", "lock", {ATTR_ENTITY_ID: entity_id}, blocking=True, context=Context(user.id)
+        )
+        # A script the user starts runs as that user.
+        script = {
+            "sequence": [
+                {"action": "seam.delete_expired_access_codes", "target": {"entity_id": entity_id}}
+            ]
+        }
+        assert await async_setup_component(hass, "script", {"script": {"clean": script}})
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                "script", "clean", blocking=True, context=Context(user.id)
+            )
+
+
+@pytest.mark.parametrize("admin", [True, False])
+async def test_code_actions_for_administrators_and_automations(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, admin: bool
+) -> None:
+    """An administrator may call every code action; so may an automation (it has no user).
+
+    The automation runs when a user who is not an administrator fires its trigger.
+    """
+    entity_id = lock_id(AUGUST)
+    admin_user = MockUser(groups=[await hass.auth.async_get_group(GROUP_ID_ADMIN)])
+    user = MockUser(groups=[await hass.auth.async_get_group(GROUP_ID_USER)])
+    admin_user.add_to_hass(hass)
+    user.add_to_hass(hass)
+    if admin:
+        await _call_as(hass, admin_user.id, "create_access_code", entity_id, name="By admin")
+    else:
+        sent = async_mock_service(hass, "notify", "guest")
+        automation = {
+            "triggers": [{"trigger": "event", "event_type": "guest_arrives"}],
+            "actions": [
+                {
+                    "action": "seam.create_access_code",
+                    "target": {"entity_id": entity_id},
+                    "data": {"name": "By automation"},
+                    "response_variable": "created",
+                },
+                {
+                    "action": "seam.get_access_code",
+                    "target": {"entity_id": entity_id},
+                    "data": {"access_code_id": f"{{{{ created['{entity_id}'].access_code_id }}}}"},
+                    "response_variable": "read",
+                },
+                {
+                    "action": "notify.guest",
+                    "data": {"message": f"{{{{ read['{entity_id}'].code }}}}"},
+                },
+            ],
+        }
+        assert await async_setup_component(hass, "automation", {"automation": [automation]})
+        hass.bus.async_fire("guest_arrives", context=Context(user_id=user.id))
+        await hass.async_block_till_done()
+    [code] = await _codes(hass, entity_id)
+    assert code["name"] == ("By admin" if admin else "By automation")
+    if not admin:
+        assert [str(call.data["message"]) for call in sent] == [code["code"]]
+    code_id = code["access_code_id"]
+    caller = admin_user.id if admin else None
+    for action, data in (
+        ("get_access_code", {"access_code_id": code_id}),
+        ("list_access_codes", {}),
+        ("update_access_code", {"access_code_id": code_id, "name": "Renamed"}),
+        ("delete_expired_access_codes", {}),
+        ("delete_access_code", {"access_code_id": code_id}),
+    ):
+        await _call_as(hass, caller, action, entity_id, **data)
+    assert await _codes(hass, entity_id) == []
+
+
 def _readme_yaml(heading: str) -> Any:
     """The first YAML block after a README heading (the README's example, as users copy it)."""
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -592,6 +770,9 @@ LATER = "2030-01-03T10:00:00+00:00"
         (SALTO, {"name": "G", "code": "123456"}, "code_not_allowed_salto", "Front Door is a Salto"),
         (AUGUST, {"name": "G", "code": "12a4"}, "code_not_digits", "digits only"),
         (AUGUST, {"name": "G", "code": "\uff11\uff12\uff13\uff14"}, "code_not_digits", None),
+        # The August lock reports no lengths: the spec's 4 to 12 digits (found by the fuzzer).
+        (AUGUST, {"name": "G", "code": "123"}, "code_length_invalid", "4 to 12 digits"),
+        (AUGUST, {"name": "G", "code": "1234567890123"}, "code_length_invalid", None),
     ],
 )
 async def test_create_validation(
@@ -1255,7 +1436,7 @@ async def test_pending_code_read_again_dropped_when_gone_or_over(
 async def test_update_time_bound_to_ongoing_salto(
     hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, init_integration: MockConfigEntry
 ) -> None:
-    """A future Salto KS code made ongoing gets its PIN now; the ready event brings it."""
+    """A future Salto KS code made ongoing gets its PIN now; the ready event says so."""
     await sandbox.set_config(salto_code_delay_s=0.1)
     entity_id = lock_id(SALTO)
     ready: list[dict[str, Any]] = []
@@ -1284,9 +1465,9 @@ async def test_update_time_bound_to_ongoing_salto(
     assert ready == [
         {
             "entity_id": entity_id,
+            "device_id": SALTO,
             "access_code_id": code_id,
             "name": "Soon",
-            "code": code["code"],
             "starts_at": None,
             "ends_at": None,
         }

@@ -915,7 +915,8 @@ async def test_pushed_pin_assignment_fires_access_code_ready(
     await sandbox.advance_clock(3600 + 60)
     await _wait_for(lambda: len(ready) == 1)
     assert ready[0].data["access_code_id"] == response[FRONT_DOOR]["access_code_id"]
-    assert "code" not in ready[0].data
+    assert ready[0].data["device_id"] == "salto_lock_front_door"
+    assert "code" not in ready[0].data  # the PIN is never in an event
     after = await sandbox.requests()
     assert after.get("/devices/list") == before.get("/devices/list")  # push, not a poll
 

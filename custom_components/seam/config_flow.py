@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 import logging
 from typing import Any, override
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -54,6 +55,7 @@ from .seam_api import (
     SeamClient,
     SeamError,
 )
+from .webhook import is_loopback
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ ACCEPTED_CAPABILITIES = ["lock"]
 control system integration, so ask for locks explicitly."""
 
 SECTION_ADVANCED = "advanced"
+ERROR_API_URL_NOT_HTTPS = "api_url_not_https"
 
 STEP_FINISH = "finish"
 STEP_LINK = "link"
@@ -83,8 +86,11 @@ STEP_WEBVIEW_TIMEOUT = "webview_timeout"
 _API_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
-def _credentials_schema(api_key: probatio.Marker) -> probatio.Schema:
-    """Return the form asking for the API key and, in a collapsed section, the API URL."""
+def _credentials_schema(api_key: probatio.Marker, errors: dict[str, str]) -> probatio.Schema:
+    """Return the form asking for the API key and, in a section, the API URL.
+
+    The section is collapsed unless the error is about the URL.
+    """
     return probatio.Schema(
         {
             api_key: _API_KEY_SELECTOR,
@@ -96,15 +102,12 @@ def _credentials_schema(api_key: probatio.Marker) -> probatio.Schema:
                         ),
                     }
                 ),
-                {"collapsed": True},
+                {"collapsed": errors.get("base") != ERROR_API_URL_NOT_HTTPS},
             ),
         }
     )
 
 
-STEP_CREDENTIALS_SCHEMA = _credentials_schema(probatio.Required(CONF_API_KEY))
-# Reconfigure: an empty API key keeps the stored one.
-STEP_RECONFIGURE_SCHEMA = _credentials_schema(probatio.Optional(CONF_API_KEY))
 STEP_REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR})
 
 
@@ -252,8 +255,14 @@ class SeamConfigFlow(
         return SeamOptionsFlow()
 
     async def _async_validate(self, api_key: str, api_url: str) -> dict[str, str]:
-        """Check the API key against Seam; return form errors (none when it works)."""
+        """Check the API key against Seam; return form errors (none when it works).
+
+        The key is sent only over HTTPS, or over plain HTTP to this machine (a test server).
+        """
         api_url = api_url.strip().rstrip("/")
+        scheme = urlsplit(api_url).scheme.lower()
+        if not (scheme == "https" or (scheme == "http" and is_loopback(api_url))):
+            return {"base": ERROR_API_URL_NOT_HTTPS}
         client = _create_client(self.hass, api_key, api_url)
         try:
             workspace = await client.get_workspace()
@@ -286,7 +295,9 @@ class SeamConfigFlow(
                 return await self.async_step_link()
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(STEP_CREDENTIALS_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(probatio.Required(CONF_API_KEY), errors), user_input
+            ),
             errors=errors,
         )
 
@@ -352,7 +363,8 @@ class SeamConfigFlow(
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                STEP_RECONFIGURE_SCHEMA,
+                # An empty API key keeps the stored one.
+                _credentials_schema(probatio.Optional(CONF_API_KEY), errors),
                 user_input or {SECTION_ADVANCED: {CONF_API_URL: entry.data[CONF_API_URL]}},
             ),
             errors=errors,

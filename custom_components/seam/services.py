@@ -1,15 +1,15 @@
-"""Access code actions on Seam locks: create, list, update, delete, delete expired.
+"""Access code actions on Seam locks: create, get, list, update, delete, delete expired.
 
 An action targets one or more locks and runs on all of them side by side. Every lock finishes;
 the response has each lock's result, keyed by entity id. If some locks fail, the action raises
 one error naming every failed lock with its reason and the locks on which it succeeded (for
-``create_access_code`` with the new code's ID: its PIN is read with ``list_access_codes``).
+``create_access_code`` with the new code's ID: its PIN is read with ``get_access_code``).
 
 Each lock's work uses the lock as it was when the action started (``_Target``), so a lock that
 Seam stops reporting meanwhile does not break it.
 
-PINs appear only in action responses: never in a log line, an exception message or an
-entity's state or attributes.
+Every action here reads PINs or grants or removes door access: all are for administrators
+(``_async_check_admin``). A PIN leaves the integration only in the response of an action.
 """
 
 import asyncio
@@ -28,7 +28,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, Unauthorized
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio
@@ -43,18 +43,25 @@ from .seam_api import (
     SeamActionAttemptTimeoutError,
     SeamConnectionError,
     SeamError,
+    SeamNotFoundError,
 )
 
 _LOGGER = logging.getLogger(__name__)
 
 SERVICE_CREATE_ACCESS_CODE = "create_access_code"
+SERVICE_GET_ACCESS_CODE = "get_access_code"
 SERVICE_LIST_ACCESS_CODES = "list_access_codes"
 SERVICE_UPDATE_ACCESS_CODE = "update_access_code"
 SERVICE_DELETE_ACCESS_CODE = "delete_access_code"
 SERVICE_DELETE_EXPIRED_ACCESS_CODES = "delete_expired_access_codes"
 
+# Any PIN, whatever the lock (spec: access_codes/create `code`, minLength 4, maxLength 12).
+MIN_PIN_LENGTH = 4
+MAX_PIN_LENGTH = 12
+
 ATTR_ACCESS_CODE_ID = "access_code_id"
 ATTR_CODE = "code"
+ATTR_INCLUDE_PINS = "include_pins"
 ATTR_ENDS_AT = "ends_at"
 ATTR_NAME = "name"
 ATTR_STARTS_AT = "starts_at"
@@ -128,7 +135,18 @@ def async_setup_services(hass: HomeAssistant) -> None:
             _async_create_access_code,
             SupportsResponse.OPTIONAL,
         ),
-        (SERVICE_LIST_ACCESS_CODES, {}, _async_list_access_codes, SupportsResponse.ONLY),
+        (
+            SERVICE_GET_ACCESS_CODE,
+            {probatio.Required(ATTR_ACCESS_CODE_ID): cv.string},
+            _async_get_access_code,
+            SupportsResponse.ONLY,
+        ),
+        (
+            SERVICE_LIST_ACCESS_CODES,
+            {probatio.Optional(ATTR_INCLUDE_PINS, default=True): cv.boolean},
+            _async_list_access_codes,
+            SupportsResponse.ONLY,
+        ),
         (
             SERVICE_UPDATE_ACCESS_CODE,
             {
@@ -172,11 +190,13 @@ def _for_each_lock(
 ) -> Callable[[list[SeamEntity], ServiceCall], Coroutine[Any, Any, EntityServiceResponse]]:
     """Run an action on each targeted lock side by side; answer keyed by entity id.
 
-    Every lock finishes. One targeted lock: its error as it is. Several, some of which failed:
-    one error naming each failed lock with its reason, and the locks it succeeded on.
+    Only for administrators and calls without a user (``_async_check_admin``). Every lock
+    finishes. One targeted lock: its error as it is. Several, some of which failed: one error
+    naming each failed lock with its reason, and the locks it succeeded on.
     """
 
     async def _async_run(entities: list[SeamEntity], call: ServiceCall) -> EntityServiceResponse:
+        await _async_check_admin(call)
         targets = [
             _Target(
                 entity.coordinator, entity.entity_id, entity.device_id, entity.device.display_name
@@ -208,6 +228,18 @@ def _for_each_lock(
     return _async_run
 
 
+async def _async_check_admin(call: ServiceCall) -> None:
+    """Refuse a user who is not an administrator (``Unauthorized``), as core's admin actions do.
+
+    A call without a user (an automation, or a script it runs) passes.
+    """
+    if call.context.user_id is None:
+        return
+    user = await call.hass.auth.async_get_user(call.context.user_id)
+    if user is None or not user.is_admin:
+        raise Unauthorized(context=call.context)
+
+
 def _success(entity_id: str, result: ServiceResponse) -> str:
     """Name a lock the action succeeded on (with the new code's ID, never its PIN)."""
     if result and isinstance(access_code_id := result.get(ATTR_ACCESS_CODE_ID), str):
@@ -224,8 +256,8 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
     """Create an ongoing or time-bound code; wait for its PIN when it comes soon.
 
     A code whose PIN Seam assigns later (a future time-bound Salto KS code gets it at its
-    start) is answered at once with ``code: null``; the coordinator fires
-    ``seam_access_code_ready`` with the PIN when Seam assigns it.
+    start) is answered at once with ``code: null``; when Seam assigns it, the coordinator
+    fires ``seam_access_code_ready`` (without the PIN: ``get_access_code`` reads it).
     """
     client = target.coordinator.client
     starts_at, ends_at = _validated_schedule(
@@ -272,11 +304,27 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
     }
 
 
+async def _async_get_access_code(target: _Target, call: ServiceCall) -> ServiceResponse:
+    """Return one of the lock's codes, with its PIN (``code: null`` until Seam assigns it)."""
+    access_code_id: str = call.data[ATTR_ACCESS_CODE_ID]
+    try:
+        access_code = await target.coordinator.client.get_access_code(access_code_id)
+    except SeamNotFoundError:
+        access_code = None
+    except SeamError as err:
+        raise action_error(target.coordinator, err, target.lock) from err
+    if access_code is None or access_code.device_id != target.device_id:
+        raise invalid("access_code_not_on_lock", access_code_id=access_code_id, lock=target.lock)
+    target.coordinator.async_access_code_updated(access_code)
+    return _code_response(access_code)
+
+
 async def _async_list_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
     """Return the lock's access codes."""
     codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
     target.coordinator.async_set_access_codes(target.device_id, codes)
-    return {"access_codes": [_code_response(access_code) for access_code in codes]}
+    describe = _code_response if call.data[ATTR_INCLUDE_PINS] else _code_without_pin
+    return {"access_codes": [describe(access_code) for access_code in codes]}
 
 
 async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
@@ -374,12 +422,7 @@ async def _async_delete_expired_access_codes(target: _Target, call: ServiceCall)
             deleted=str(len(deleted)),
             error=str(err),
         ) from err
-    return {
-        "deleted": [
-            {key: value for key, value in _code_response(access_code).items() if key != "code"}
-            for access_code in deleted
-        ]
-    }
+    return {"deleted": [_code_without_pin(access_code) for access_code in deleted]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,7 +450,8 @@ def _validate_pin(code: str, device: Device, lock: str) -> None:
 
     ``code_constraints`` (``cannot_specify_pin_code``; Salto KS locks, whose guide says Salto
     generates the PIN), the digits, and ``supported_code_lengths`` when the lock reports them.
-    A lock that reports no lengths: Seam decides, and its refusal is passed on.
+    A lock that reports no lengths: the spec's bounds for any code (``access_codes/create``
+    ``code``: minLength 4, maxLength 12); within them Seam decides, and its refusal is passed on.
     """
     if not device.can_specify_pin_code or device.is_salto:
         raise invalid(
@@ -415,9 +459,12 @@ def _validate_pin(code: str, device: Device, lock: str) -> None:
         )
     if not (code.isascii() and code.isdigit()):
         raise invalid("code_not_digits")
-    if device.supported_code_lengths and len(code) not in device.supported_code_lengths:
-        lengths = ", ".join(str(length) for length in device.supported_code_lengths)
-        raise invalid("code_length_unsupported", lock=lock, lengths=lengths)
+    if device.supported_code_lengths:
+        if len(code) not in device.supported_code_lengths:
+            lengths = ", ".join(str(length) for length in device.supported_code_lengths)
+            raise invalid("code_length_unsupported", lock=lock, lengths=lengths)
+    elif not MIN_PIN_LENGTH <= len(code) <= MAX_PIN_LENGTH:
+        raise invalid("code_length_invalid", min=str(MIN_PIN_LENGTH), max=str(MAX_PIN_LENGTH))
 
 
 def _validated_schedule(
@@ -550,3 +597,10 @@ def _code_response(access_code: AccessCode) -> dict[str, Any]:
             access_code.is_waiting_for_code_assignment or access_code.code is None
         ),
     }
+
+
+def _code_without_pin(access_code: AccessCode) -> dict[str, Any]:
+    """``_code_response`` without the PIN (for automations that need none: nothing in traces)."""
+    response = _code_response(access_code)
+    del response[ATTR_CODE]
+    return response

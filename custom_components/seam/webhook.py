@@ -57,7 +57,7 @@ REASON_SEAM_ERROR = "seam_error"
 type DeliveryHandler = Callable[[dict[str, Any]], None]
 
 
-def _is_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
     """Whether the URL's host is this machine (127.0.0.0/8, ::1, localhost)."""
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -86,13 +86,13 @@ def async_webhook_base_url(hass: HomeAssistant, api_url: str) -> str | None:
         )
     except NoURLAvailableError:
         pass
-    if not _is_loopback(api_url):
+    if not is_loopback(api_url):
         return None
     try:
         url = get_url(hass, allow_cloud=False, prefer_external=True)
     except NoURLAvailableError:
         return None
-    return url if _is_loopback(url) else None
+    return url if is_loopback(url) else None
 
 
 @dataclass(slots=True)
@@ -222,7 +222,7 @@ class SeamPush:
         if base is None:
             self.status.url_kind = None
             return None
-        self.status.url_kind = "loopback" if _is_loopback(base) else "external"
+        self.status.url_kind = "loopback" if is_loopback(base) else "external"
         return f"{base}{webhook.async_generate_path(self.webhook_id)}"
 
     async def _async_ensure_seam_webhook(self, url: str) -> None:
