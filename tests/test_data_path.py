@@ -246,6 +246,27 @@ async def test_poll_does_not_undo_a_newer_device_read(
     assert _state(hass) == STATE_UNAVAILABLE
 
 
+async def test_device_event_during_its_read_reads_again(
+    hass: HomeAssistant, sandbox: Sandbox, push_entry: MockConfigEntry
+) -> None:
+    """A second device event while the first one's read is on its way: read again after it."""
+    coordinator = push_entry.runtime_data
+    battery = "sensor.front_door_battery"
+    hold = Hold(coordinator, "get_device", answer_first=True)
+    with hold.active():
+        _push(coordinator, "device.battery_status_changed")
+        await asyncio.wait_for(hold.entered.wait(), 10)  # answered with the old level
+        await sandbox.update_device(
+            SALTO,
+            properties={"battery_level": 0.05, "battery": {"level": 0.05, "status": "critical"}},
+        )
+        _push(coordinator, "device.low_battery")
+        hold.release()
+        await asyncio.wait_for(hold.returned.wait(), 10)
+        await hass.async_block_till_done()
+    assert _state(hass, battery) == "5"
+
+
 # ------------------------------------------------------------------ 18.5 activity exactly once
 
 

@@ -13,12 +13,14 @@ a newer one.
 
 A code created without a PIN (a future Salto KS code) is watched. When its PIN arrives, in a read
 or in an event that carries ``code`` (``access_code.set_on_device``, ``scheduled_on_device``,
-``issued``), ``seam_access_code_ready`` fires, without the PIN.
+``issued``), ``seam_access_code_ready`` fires. Its data has no PIN (the recorder stores events
+and core logs them): ``seam.get_access_code`` answers it.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 import logging
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -80,12 +82,7 @@ class AccessCodes:
         """Call ``update_callback`` when the lock's access codes change; return the remover."""
         listeners = self._listeners.setdefault(device_id, [])
         listeners.append(update_callback)
-
-        @callback
-        def remove_listener() -> None:
-            listeners.remove(update_callback)
-
-        return remove_listener
+        return partial(listeners.remove, update_callback)
 
     @callback
     def async_set(
@@ -97,6 +94,11 @@ class AccessCodes:
             return
         self.read_at[device_id] = read_at
         codes = tuple(codes)
+        # A waited-for code the lock no longer has (deleted at Seam) waits no more.
+        listed = {access_code.access_code_id for access_code in codes}
+        for access_code_id, pending in list(self.pending.items()):
+            if pending.device_id == device_id and access_code_id not in listed:
+                self.pending.pop(access_code_id, None)
         later = read_at + WATCH_CODES_STARTING_AFTER
         for access_code in codes:
             self._async_deliver(access_code.access_code_id, access_code.code, access_code)

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import logging
 from typing import Any, override
 
@@ -19,6 +20,7 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -136,6 +138,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self.activity: dict[str, LockActivity] = {}
         self._observed: dict[str, tuple[datetime, datetime]] = {}
         self.new_lock_callbacks: list[Callable[[list[str]], None]] = []
+        # Device id -> the DeviceInfo its entities share (one dict per lock, not per entity).
+        self.device_infos: dict[str, DeviceInfo] = {}
         self._known_lock_ids: set[str] | None = None
         # Event ids already applied (by push or poll), oldest first.
         self._seen_events: OrderedDict[str, None] = OrderedDict()
@@ -195,8 +199,11 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         data = self.data if self.data is not None else {}
         for device_id in data.keys() - locks.keys():
             del data[device_id]
+            self._changed.add(device_id)
             self._observed.pop(device_id, None)
             self.activity.pop(device_id, None)
+            self.device_infos.pop(device_id, None)
+            self.access_codes.pop(device_id, None)
         for device in locks.values():
             self._async_apply_device(data, device, started)
         for event, name in named:
@@ -395,24 +402,24 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         """Listen for updates; with a lock's device id as context, for that lock's changes only."""
         if not isinstance(context, str):
             return super().async_add_listener(update_callback, context)
-        listeners = self._lock_listeners.setdefault(context, [])
-        listeners.append(update_callback)
+        self._lock_listeners.setdefault(context, []).append(update_callback)
         if self._remove_notify is None:
             # The first listener starts polling; removing the last one stops it (base class).
             self._notified_success = self.last_update_success
             self._changed.clear()
             self._remove_notify = super().async_add_listener(self._async_notify_locks)
+        # A partial, not a closure: one per entity, so it is kept small.
+        return partial(self._async_remove_lock_listener, context, update_callback)
 
-        @callback
-        def remove_listener() -> None:
-            listeners.remove(update_callback)
-            if not listeners:
-                del self._lock_listeners[context]
-            if not self._lock_listeners and self._remove_notify is not None:
-                self._remove_notify()
-                self._remove_notify = None
-
-        return remove_listener
+    @callback
+    def _async_remove_lock_listener(self, device_id: str, update_callback: CALLBACK_TYPE) -> None:
+        listeners = self._lock_listeners[device_id]
+        listeners.remove(update_callback)
+        if not listeners:
+            del self._lock_listeners[device_id]
+        if not self._lock_listeners and self._remove_notify is not None:
+            self._remove_notify()
+            self._remove_notify = None
 
     @callback
     def _async_notify_locks(self) -> None:

@@ -4,7 +4,6 @@ from typing import override
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import (
@@ -12,7 +11,6 @@ from .coordinator import (
     LockActivity,
     SeamConfigEntry,
     SeamCoordinator,
-    activity_signal,
 )
 from .entity import SeamEntity, async_setup_lock_entities
 
@@ -51,13 +49,7 @@ class SeamActivityEvent(SeamEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Hear of this lock's activity: each one the coordinator finds comes once."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                activity_signal(self.coordinator.config_entry.entry_id, self.device_id),
-                self._async_activity,
-            )
-        )
+        self.async_listen_activity(self._async_activity)
 
     @callback
     def _async_activity(self, activity: LockActivity) -> None:

@@ -6,12 +6,11 @@ from typing import Any, override
 
 from homeassistant.components.lock import LockEntity
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .coordinator import LockActivity, SeamConfigEntry, SeamCoordinator, activity_signal
+from .coordinator import LockActivity, SeamConfigEntry, SeamCoordinator
 from .entity import SeamEntity, async_setup_lock_entities
 from .errors import action_error, invalid
 from .seam_api import Device, SeamError
@@ -75,13 +74,7 @@ class SeamLock(SeamEntity, LockEntity):
     async def async_added_to_hass(self) -> None:
         """Also hear of this lock's activity (an opposite one ends an assumed state)."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                activity_signal(self.coordinator.config_entry.entry_id, self.device_id),
-                self._async_activity,
-            )
-        )
+        self.async_listen_activity(self._async_activity)
 
     @callback
     def _async_activity(self, activity: LockActivity) -> None:

@@ -112,12 +112,14 @@ class SeamAccessCodesSensor(SeamEntity, RestoreSensor):
     # Guests' names and schedules: current state only, not kept in the history database.
     _unrecorded_attributes = frozenset({ATTR_ACCESS_CODES, ATTR_READ_AT})
     _shown_available = False
+    # The restored value and attributes (until the lock's codes are read), and when the codes
+    # shown were read.
+    _restored: tuple[int | None, dict[str, Any]] = (None, {})
+    _read_at: str | None = None
 
     def __init__(self, coordinator: SeamCoordinator, device_id: str) -> None:
         """Initialize the sensor."""
         super().__init__(coordinator, device_id, ACCESS_CODES_DESCRIPTION.key)
-        self._restored: tuple[int | None, dict[str, Any]] = (None, {})
-        self._read_at: str | None = None
 
     @override
     async def async_added_to_hass(self) -> None:
