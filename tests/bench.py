@@ -40,6 +40,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 import contextlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 import gc
 import json
 import logging
@@ -74,6 +75,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
     async_test_home_assistant,
@@ -496,6 +498,8 @@ PUSH_CHANGES = 24  # door changes timed one by one (issue 12: >= 20)
 BURST_DELIVERIES = 1000
 BURST_SECONDS = 10.0
 TARGET_PUSH_TO_STATE_S = 0.2
+CARD_CHANGES = 8  # code status changes timed one by one for card_update_s
+TARGET_CARD_UPDATE_S = 0.5
 TARGET_REQUESTS_PER_HOUR_IDLE = 20
 
 
@@ -518,6 +522,8 @@ async def webhook_endpoint(hass: HomeAssistant) -> AsyncIterator[str]:
     ):
         assert await async_setup_component(hass, "http", {})
         assert await async_setup_component(hass, "webhook", {})
+        # Seam's own routes (websocket commands, the card's file) before the router freezes.
+        assert await async_setup_component(hass, DOMAIN, {})
     app_runner = web.AppRunner(hass.http.app)
     await app_runner.setup()
     site = web.TCPSite(app_runner, "127.0.0.1", 0)
@@ -535,12 +541,65 @@ async def _deliveries(sandbox: Sandbox) -> list[dict[str, Any]]:
     return result
 
 
+async def bench_card_update(
+    hass: HomeAssistant, sandbox: Sandbox, base_url: str, coordinator: Any, device_id: str
+) -> list[float]:
+    """A code's status change at the sandbox until the card's subscription shows it, by push.
+
+    Over Home Assistant's websocket API, as the card sees it (``seam/access_codes/subscribe``):
+    for each of ``CARD_CHANGES`` Salto KS codes four days apart (no PIN yet), the timer starts
+    before the sandbox's clock moves four days on (Salto assigns the next code's PIN: at its
+    start, or up to 72 h before) and stops when the subscription shows that code with its PIN.
+    """
+    user = await hass.auth.async_create_user("bench", group_ids=["system-admin"])
+    refresh = await hass.auth.async_create_refresh_token(
+        user, client_name="bench", token_type="long_lived_access_token"
+    )
+    token = hass.auth.async_create_access_token(refresh)
+    entity_id = lock_entities(hass)[device_id]
+    now = dt_util.utcnow()
+    codes = [
+        await coordinator.client.create_access_code(
+            device_id,
+            f"Card {index}",
+            starts_at=now + timedelta(days=4 * (index + 1), minutes=-1),
+            ends_at=now + timedelta(days=4 * index + 60),
+        )
+        for index in range(CARD_CHANGES)
+    ]
+    latencies: list[float] = []
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"{base_url}/api/websocket") as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": token})
+        assert (await ws.receive_json())["type"] == "auth_ok"
+        await ws.send_json(
+            {"id": 1, "type": "seam/access_codes/subscribe", "entity_ids": [entity_id]}
+        )
+        assert (await ws.receive_json())["success"]
+
+        async def shown(access_code_id: str, check: Callable[[dict[str, Any]], bool]) -> None:
+            while True:
+                event = (await ws.receive_json(timeout=30))["event"]
+                for lock in event["locks"]:
+                    for code in lock["codes"] or ():
+                        if code["access_code_id"] == access_code_id and check(code):
+                            return
+
+        await shown(codes[-1].access_code_id, lambda code: code["state"] == "pin_pending")
+        for code in codes:
+            started = time.perf_counter()
+            await sandbox.advance_clock(4 * 24 * 3600)
+            await shown(code.access_code_id, lambda code: code["has_pin"])
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
 async def bench_push(
     n: int, sandbox: Sandbox, workspace_id: str, config_dir: str
 ) -> dict[str, Any]:
     """Push figures at N locks: door change -> state, idle requests per hour, 1,000 deliveries."""
     await seed_locks(sandbox, n)
-    async with running_hass(config_dir) as hass, webhook_endpoint(hass):
+    async with running_hass(config_dir) as hass, webhook_endpoint(hass) as base_url:
         entry = make_config_entry(sandbox, workspace_id)
         entry.add_to_hass(hass)
         if not await hass.config_entries.async_setup(entry.entry_id):
@@ -583,6 +642,9 @@ async def bench_push(
                 latencies.append(await asyncio.wait_for(reached, 10) - started)
             finally:
                 remove()
+
+        salto = next(d for d in sorted(coordinator.data) if coordinator.data[d].is_salto)
+        card_latencies = await bench_card_update(hass, sandbox, base_url, coordinator, salto)
 
         # Idle: the requests of an hour of safety-net polls (push sends nothing; the polls read
         # the events and, in turn, access codes), once the polls after the start have read
@@ -640,6 +702,7 @@ async def bench_push(
     return {
         "push_changes": len(latencies),
         "push_to_state_s": {"median": _median(latencies), "p95": _p95(latencies)},
+        "card_update_s": {"median": _median(card_latencies), "p95": _p95(card_latencies)},
         "requests_per_hour_idle": requests_per_hour_idle,
         "access_codes_fill_polls": fill_polls,
         "poll_interval_with_push_s": interval.total_seconds(),
@@ -656,6 +719,7 @@ async def bench_push(
         },
         "push_targets": {
             "push_to_state": _median(latencies) <= TARGET_PUSH_TO_STATE_S,
+            "card_update": _median(card_latencies) <= TARGET_CARD_UPDATE_S,
             "requests_per_hour_idle": requests_per_hour_idle <= TARGET_REQUESTS_PER_HOUR_IDLE,
             "burst_all_applied": accepted == BURST_DELIVERIES and fired == BURST_DELIVERIES,
         },
@@ -990,6 +1054,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("Lock service call incl. its refresh", "lock_service_call_s", "s"),
     ("Door change → state by push, median (target ≤ 0.2 s)", "push_to_state_median", "s"),
     ("Door change → state by push, p95", "push_to_state_p95", "s"),
+    ("Code status change → open card, by push, median (target ≤ 0.5 s)", "card_update_median", "s"),
+    ("Code status change → open card, p95", "card_update_p95", "s"),
     ("API requests per hour idle, poll only (30 s)", "requests_per_hour_idle_poll_only", "rph"),
     ("API requests per hour idle, push (target ≤ 20)", "requests_per_hour_idle", "rph"),
     ("1,000 deliveries in 10 s: applied", "burst_applied", "int"),
@@ -1001,6 +1067,8 @@ def _cell(result: dict[str, Any], key: str, fmt: str) -> str:
     flat = {
         "push_to_state_median": (result.get("push_to_state_s") or {}).get("median"),
         "push_to_state_p95": (result.get("push_to_state_s") or {}).get("p95"),
+        "card_update_median": (result.get("card_update_s") or {}).get("median"),
+        "card_update_p95": (result.get("card_update_s") or {}).get("p95"),
         "burst_applied": (result.get("burst") or {}).get("activity_events_fired"),
         "burst_cpu_per_delivery_ms": (result.get("burst") or {}).get("loop_cpu_per_delivery_ms"),
     }

@@ -16,6 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.const import CONF_API_URL, DOMAIN
 from tests import contract, setup_integration
+from tests.hass_process import HassProcess
 from tests.sandbox import Sandbox
 
 _CONTRACT_LOG = pytest.StashKey[Path]()
@@ -118,8 +119,10 @@ async def ha_url(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerato
     """Home Assistant's HTTP app on a loopback port, set as its internal URL.
 
     The sandbox (a Seam test server on loopback) then delivers webhooks to it over real HTTP.
+    Seam registers its routes (the webhook view, the card's file, websocket commands) first, as
+    when a real Home Assistant starts: the test server, unlike Home Assistant's, freezes them.
     """
-    assert await async_setup_component(hass, "webhook", {})
+    assert await async_setup_component(hass, DOMAIN, {})
     client = await hass_client_no_auth()
     url = f"http://127.0.0.1:{client.port}"
     await hass.config.async_update(internal_url=url)
@@ -133,3 +136,13 @@ async def init_integration(
     """The sandbox config entry, set up and loaded."""
     await setup_integration(hass, mock_config_entry)
     return mock_config_entry
+
+
+@pytest.fixture
+def hass_process(tmp_path: Path, socket_enabled: None) -> Iterator[HassProcess]:
+    """A real Home Assistant server; stopped by PID also when the test fails."""
+    server = HassProcess.start(tmp_path / "config")
+    try:
+        yield server
+    finally:
+        server.stop()

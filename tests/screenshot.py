@@ -1,9 +1,10 @@
-"""Regenerate the README's screenshot (run by scripts/screenshot).
+"""Regenerate the README's screenshots (run by scripts/screenshot).
 
 Starts the local Seam sandbox and a real Home Assistant, onboards it, adds the Seam integration
 through its config flow (webview login included), saves a dashboard with the lock and battery
 entities, and has headless Chromium (driven by Playwright, scripts/screenshot.mjs) log in and
-photograph it.
+photograph it; then runs the access card's browser scenario (tests/card_browser.mjs), which
+photographs the card (docs/images/card-*.png: light, dark, phone width, a new PIN, non-admin).
 """
 
 import argparse
@@ -17,6 +18,7 @@ import aiohttp
 
 from tests.hass_process import ROOT, HassProcess, wait_for
 from tests.sandbox import Sandbox
+from tests.test_card_browser import add_dashboard, run_browser
 
 DEFAULT_OUT = ROOT / "docs" / "images" / "dashboard.png"
 DASHBOARD = "seam-locks"
@@ -89,6 +91,7 @@ async def _prepare(hass: HassProcess, sandbox: Sandbox) -> None:
 
         await wait_for("the Seam lock entities", locks_ready)
         await _save_dashboard(http, hass)
+        await add_dashboard(http, hass)
 
 
 def main() -> None:
@@ -118,6 +121,8 @@ def main() -> None:
                     check=True,
                     timeout=180,
                 )
+                print("==> the access card: light, dark, phone width, non-admin", flush=True)
+                run_browser(hass, sandbox, args.out.parent)
             finally:
                 hass.stop()
     finally:

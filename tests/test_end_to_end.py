@@ -4,8 +4,7 @@ The owner is created through onboarding, the Seam config flow is walked with the
 sandbox's Connect Webview login page is filled in over HTTP, and then the Salto KS locks are used.
 """
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 import re
 import time
 from typing import Any
@@ -17,16 +16,6 @@ from tests.hass_process import HassProcess, wait_for
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.timeout(240)
-
-
-@pytest.fixture
-def hass_process(tmp_path: Path, socket_enabled: None) -> Iterator[HassProcess]:
-    """A real Home Assistant server; stopped by PID also when the test fails."""
-    server = HassProcess.start(tmp_path / "config")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

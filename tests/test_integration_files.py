@@ -67,13 +67,17 @@ def test_translation_references_resolve_like_home_assistant() -> None:
 
 
 def test_manifest() -> None:
-    """A hub the cloud pushes to (webhook), set up by a config flow, no runtime requirements."""
+    """A hub the cloud pushes to (webhook), set up by a config flow, no runtime requirements.
+
+    It serves its dashboard card (http), answers the card's websocket commands, and adds the
+    card to the dashboards' resources once they are set up (after lovelace).
+    """
     manifest = _json("manifest.json")
     assert manifest["domain"] == DOMAIN
     assert manifest["config_flow"] is True
     assert manifest["iot_class"] == "cloud_push"
-    assert manifest["dependencies"] == ["webhook"]
-    assert manifest["after_dependencies"] == ["cloud"]
+    assert manifest["dependencies"] == ["http", "webhook", "websocket_api"]
+    assert manifest["after_dependencies"] == ["cloud", "lovelace"]
     assert manifest["integration_type"] == "hub"
     assert manifest["requirements"] == []
     assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])

@@ -73,10 +73,11 @@ def account_id(sandbox_state: dict[str, Any]) -> str:
 async def client(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> TestClient[Any, Any]:
     """An HTTP client of Home Assistant's API, as an admin.
 
-    The webhook integration (which Seam depends on) registers its HTTP view first, as it does
-    when a real Home Assistant starts: views cannot be added once the HTTP server runs.
+    Seam and the integrations it depends on (webhook, websocket_api) register their HTTP routes
+    first, as when a real Home Assistant starts: the test server, unlike Home Assistant's,
+    freezes them once it runs.
     """
-    assert await async_setup_component(hass, "webhook", {})
+    assert await async_setup_component(hass, DOMAIN, {})
     return await hass_client()
 
 

@@ -6,6 +6,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from . import websocket_api
+from .card import async_setup_card
 from .const import CONF_POLL_INTERVAL, DOMAIN
 from .coordinator import SeamConfigEntry, SeamCoordinator
 from .issues import async_update_issues
@@ -23,8 +25,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the Seam integration (actions are registered here, once)."""
+    """Set up the Seam integration (actions, websocket commands and the card: here, once)."""
     async_setup_services(hass)
+    websocket_api.async_setup(hass)
+    await async_setup_card(hass)
     return True
 
 

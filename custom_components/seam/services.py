@@ -13,7 +13,7 @@ Every action here reads PINs or grants or removes door access: all are for admin
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
@@ -113,17 +113,20 @@ class _Target:
             raise action_error(self.coordinator, err, self.lock) from err
 
 
-type _LockAction = Callable[[_Target, ServiceCall], Awaitable[ServiceResponse]]
+# An action on one lock, given the action's validated data (the websocket API calls these too).
+type _LockAction = Callable[[_Target, Mapping[str, Any]], Awaitable[ServiceResponse]]
 
 
-@callback
-def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the access code actions (once, from async_setup)."""
+type _ActionSpec = tuple[str, dict[Any, Any], _LockAction, SupportsResponse]
+
+
+def _lock_actions() -> tuple[_ActionSpec, ...]:
+    """Each action: its name, the schema of its data, what it does on one lock, its response."""
     schedule = {
         probatio.Optional(ATTR_STARTS_AT): cv.datetime,
         probatio.Optional(ATTR_ENDS_AT): cv.datetime,
     }
-    actions: tuple[tuple[str, dict[Any, Any], _LockAction, SupportsResponse], ...] = (
+    return (
         (
             SERVICE_CREATE_ACCESS_CODE,
             {
@@ -171,7 +174,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             SupportsResponse.OPTIONAL,
         ),
     )
-    for name, schema, func, supports_response in actions:
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the access code actions (once, from async_setup)."""
+    for name, schema, func, supports_response in _lock_actions():
         # Batched: HA calls the action once for all targeted locks, outside the lock platform's
         # PARALLEL_UPDATES semaphore, so that waiting for a PIN does not hold up (un)locking.
         service.async_register_batched_platform_entity_service(
@@ -204,7 +212,7 @@ def _for_each_lock(
             for entity in entities
         ]
         results = await asyncio.gather(
-            *(func(target, call) for target in targets), return_exceptions=True
+            *(func(target, call.data) for target in targets), return_exceptions=True
         )
         errors: list[tuple[str, HomeAssistantError]] = []
         response: EntityServiceResponse = {}
@@ -252,7 +260,7 @@ def _success(entity_id: str, result: ServiceResponse) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-async def _async_create_access_code(target: _Target, call: ServiceCall) -> ServiceResponse:
+async def _async_create_access_code(target: _Target, data: Mapping[str, Any]) -> ServiceResponse:
     """Create an ongoing or time-bound code; wait for its PIN when it comes soon.
 
     A code whose PIN Seam assigns later (a future time-bound Salto KS code gets it at its
@@ -260,13 +268,11 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
     fires ``seam_access_code_ready`` (without the PIN: ``get_access_code`` reads it).
     """
     client = target.coordinator.client
-    starts_at, ends_at = _validated_schedule(
-        call.data.get(ATTR_STARTS_AT), call.data.get(ATTR_ENDS_AT)
-    )
-    code: str | None = call.data.get(ATTR_CODE) or None  # an empty code: the lock chooses
+    starts_at, ends_at = _validated_schedule(data.get(ATTR_STARTS_AT), data.get(ATTR_ENDS_AT))
+    code: str | None = data.get(ATTR_CODE) or None  # an empty code: the lock chooses
     # An offline lock: Seam accepts the code and sets it when the lock is back online.
     device = await target.call(client.get_device(target.device_id))
-    name = _validated_name(call.data[ATTR_NAME], device)
+    name = _validated_name(data[ATTR_NAME], device)
     lock = target.lock
     if code is not None:
         _validate_pin(code, device, lock)
@@ -292,7 +298,7 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
     starts_later = starts_at is not None and starts_at > dt_util.utcnow() + timedelta(
         seconds=CODE_WAIT_TIMEOUT
     )
-    if call.data[ATTR_WAIT_FOR_CODE] and access_code.code is None and not starts_later:
+    if data[ATTR_WAIT_FOR_CODE] and access_code.code is None and not starts_later:
         access_code = await _async_wait_for_code(target, access_code)
     if access_code.code is None:
         target.coordinator.async_watch_access_code(target.entity_id, access_code)
@@ -304,9 +310,9 @@ async def _async_create_access_code(target: _Target, call: ServiceCall) -> Servi
     }
 
 
-async def _async_get_access_code(target: _Target, call: ServiceCall) -> ServiceResponse:
+async def _async_get_access_code(target: _Target, data: Mapping[str, Any]) -> ServiceResponse:
     """Return one of the lock's codes, with its PIN (``code: null`` until Seam assigns it)."""
-    access_code_id: str = call.data[ATTR_ACCESS_CODE_ID]
+    access_code_id: str = data[ATTR_ACCESS_CODE_ID]
     try:
         access_code = await target.coordinator.client.get_access_code(access_code_id)
     except SeamNotFoundError:
@@ -319,20 +325,20 @@ async def _async_get_access_code(target: _Target, call: ServiceCall) -> ServiceR
     return _code_response(access_code)
 
 
-async def _async_list_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
+async def _async_list_access_codes(target: _Target, data: Mapping[str, Any]) -> ServiceResponse:
     """Return the lock's access codes."""
     codes = await target.call(target.coordinator.client.list_access_codes(target.device_id))
     target.coordinator.async_set_access_codes(target.device_id, codes)
-    describe = _code_response if call.data[ATTR_INCLUDE_PINS] else _code_without_pin
+    describe = _code_response if data[ATTR_INCLUDE_PINS] else _code_without_pin
     return {"access_codes": [describe(access_code) for access_code in codes]}
 
 
-async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
+async def _async_update_access_code(target: _Target, data: Mapping[str, Any]) -> None:
     """Rename, reschedule or make ongoing one of the lock's codes; wait until Seam confirms."""
-    name: str | None = call.data.get(ATTR_NAME)
-    starts_at: datetime | None = call.data.get(ATTR_STARTS_AT)
-    ends_at: datetime | None = call.data.get(ATTR_ENDS_AT)
-    ongoing: bool = call.data[ATTR_ONGOING]
+    name: str | None = data.get(ATTR_NAME)
+    starts_at: datetime | None = data.get(ATTR_STARTS_AT)
+    ends_at: datetime | None = data.get(ATTR_ENDS_AT)
+    ongoing: bool = data[ATTR_ONGOING]
     if name is None and starts_at is None and ends_at is None and not ongoing:
         raise invalid("update_nothing")
     if ongoing and (starts_at is not None or ends_at is not None):
@@ -340,7 +346,7 @@ async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
     device = await _async_online_device(target)
     if name is not None:
         name = _validated_name(name, device)
-    current = await _async_code_on_lock(target, call.data[ATTR_ACCESS_CODE_ID])
+    current = await _async_code_on_lock(target, data[ATTR_ACCESS_CODE_ID])
     if starts_at is not None or ends_at is not None:
         # A missing bound keeps the code's current one.
         starts_at, ends_at = _validated_schedule(
@@ -369,10 +375,10 @@ async def _async_update_access_code(target: _Target, call: ServiceCall) -> None:
         )
 
 
-async def _async_delete_access_code(target: _Target, call: ServiceCall) -> None:
+async def _async_delete_access_code(target: _Target, data: Mapping[str, Any]) -> None:
     """Delete one of the lock's codes and wait until Seam confirms it."""
     await _async_online_device(target)
-    current = await _async_code_on_lock(target, call.data[ATTR_ACCESS_CODE_ID])
+    current = await _async_code_on_lock(target, data[ATTR_ACCESS_CODE_ID])
     await target.change(
         target.coordinator.client.delete_access_code(current.access_code_id),
         current.access_code_id,
@@ -381,7 +387,9 @@ async def _async_delete_access_code(target: _Target, call: ServiceCall) -> None:
     target.coordinator.async_access_code_removed(target.device_id, current.access_code_id)
 
 
-async def _async_delete_expired_access_codes(target: _Target, call: ServiceCall) -> ServiceResponse:
+async def _async_delete_expired_access_codes(
+    target: _Target, data: Mapping[str, Any]
+) -> ServiceResponse:
     """Delete the lock's time-bound codes whose end has passed; answer what was deleted.
 
     Codes Seam is already removing are left alone. Every expired code is tried; if any
@@ -604,3 +612,20 @@ def _code_without_pin(access_code: AccessCode) -> dict[str, Any]:
     response = _code_response(access_code)
     del response[ATTR_CODE]
     return response
+
+
+async def async_run_on_lock(
+    coordinator: SeamCoordinator,
+    entity_id: str,
+    device_id: str,
+    action: str,
+    data: Mapping[str, Any],
+) -> ServiceResponse:
+    """Run one access code action on one lock, as the action does (for the websocket API).
+
+    ``data`` is validated with the action's own schema (``probatio.Invalid`` when malformed),
+    then the action's checks and Seam calls run unchanged: the same translated errors.
+    """
+    schema, func = next((spec[1], spec[2]) for spec in _lock_actions() if spec[0] == action)
+    target = _Target(coordinator, entity_id, device_id, coordinator.data[device_id].display_name)
+    return await func(target, probatio.Schema(schema)(dict(data)))
