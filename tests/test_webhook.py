@@ -70,11 +70,11 @@ def _push_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | 
 
 
 def _seam_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """The integration's own log lines at WARNING or above."""
+    """The integration's modules' log lines at WARNING or above (not Home Assistant's)."""
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name.startswith("custom_components.seam") and record.levelno >= logging.WARNING
+        if record.name.startswith("custom_components.seam.") and record.levelno >= logging.WARNING
     ]
 
 
