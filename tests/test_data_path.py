@@ -20,7 +20,6 @@ from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.components.lock import LockState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -28,7 +27,6 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     mock_restore_cache_with_extra_data,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.seam.const import DOMAIN
 from custom_components.seam.coordinator import PUSH_POLL_INTERVAL, SeamCoordinator
@@ -43,10 +41,9 @@ SALTO = "salto_lock_front_door"
 
 @pytest.fixture
 async def push_entry(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    mock_config_entry: MockConfigEntry,
+    hass: HomeAssistant, ha_url: str, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
+<<<<<<< ours
     """The sandbox entry with push: Home Assistant's HTTP app on loopback as its internal URL.
 
     Seam's routes are registered before the test server starts (it freezes them).
@@ -54,6 +51,9 @@ async def push_entry(
     assert await async_setup_component(hass, DOMAIN, {})
     client = await hass_client_no_auth()
     await hass.config.async_update(internal_url=f"http://127.0.0.1:{client.port}")
+=======
+    """The sandbox entry with push: Home Assistant's HTTP app on loopback as its internal URL."""
+>>>>>>> theirs
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.runtime_data.push_healthy
     return mock_config_entry
