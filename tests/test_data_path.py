@@ -43,17 +43,7 @@ SALTO = "salto_lock_front_door"
 async def push_entry(
     hass: HomeAssistant, ha_url: str, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
-<<<<<<< ours
-    """The sandbox entry with push: Home Assistant's HTTP app on loopback as its internal URL.
-
-    Seam's routes are registered before the test server starts (it freezes them).
-    """
-    assert await async_setup_component(hass, DOMAIN, {})
-    client = await hass_client_no_auth()
-    await hass.config.async_update(internal_url=f"http://127.0.0.1:{client.port}")
-=======
     """The sandbox entry with push: Home Assistant's HTTP app on loopback as its internal URL."""
->>>>>>> theirs
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.runtime_data.push_healthy
     return mock_config_entry
