@@ -646,18 +646,21 @@ async def bench_push(
         salto = next(d for d in sorted(coordinator.data) if coordinator.data[d].is_salto)
         card_latencies = await bench_card_update(hass, sandbox, base_url, coordinator, salto)
 
-        # Idle: requests per hour = polls per hour x requests of one poll (push sends nothing),
-        # once the polls after the start have read every lock's access codes (one lock a poll).
+        # Idle: the requests of an hour of safety-net polls (push sends nothing; the polls read
+        # the events and, in turn, access codes), once the polls after the start have read
+        # every lock's access codes (one lock a poll).
         fill_polls = 0
         while len(coordinator.access_codes) < len(coordinator.data) and fill_polls <= n:
             await coordinator.async_refresh()
             fill_polls += 1
-        await sandbox.reset_requests()
-        await coordinator.async_refresh()
-        per_poll = sum((await sandbox.requests()).values())
         interval = coordinator.update_interval
         assert interval is not None
-        requests_per_hour_idle = 3600 / interval.total_seconds() * per_poll
+        polls_per_hour = round(3600 / interval.total_seconds())
+        await sandbox.reset_requests()
+        for _ in range(polls_per_hour):
+            await coordinator.async_refresh()
+        requests_per_hour_idle = sum((await sandbox.requests()).values())
+        per_poll = requests_per_hour_idle / polls_per_hour
 
         # 1,000 deliveries in 10 s, spread over every lock; the loop thread's CPU meanwhile.
         fired = 0

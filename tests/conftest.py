@@ -7,9 +7,11 @@ from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.seam.const import CONF_API_URL, DOMAIN
@@ -110,6 +112,21 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+@pytest.fixture
+async def ha_url(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> str:
+    """Home Assistant's HTTP app on a loopback port, set as its internal URL.
+
+    The sandbox (a Seam test server on loopback) then delivers webhooks to it over real HTTP.
+    Seam registers its routes (the webhook view, the card's file, websocket commands) first, as
+    when a real Home Assistant starts: the test server, unlike Home Assistant's, freezes them.
+    """
+    assert await async_setup_component(hass, DOMAIN, {})
+    client = await hass_client_no_auth()
+    url = f"http://127.0.0.1:{client.port}"
+    await hass.config.async_update(internal_url=url)
+    return url
 
 
 @pytest.fixture

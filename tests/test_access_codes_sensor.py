@@ -6,7 +6,7 @@ from typing import Any
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -103,11 +103,22 @@ async def test_polls_read_one_lock_after_another(
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Each poll reads one lock's codes; a code made at Seam shows up when its lock's turn comes."""
+    """Without news, each poll reads one lock's codes in turn; a code made at Seam shows at the
+    next poll, which finds its event (push or not)."""
     coordinator = init_integration.runtime_data
     with_codes = [
         device_id for device_id, device in coordinator.data.items() if device.supports_access_codes
     ]
+    for _ in with_codes:
+        await sandbox.reset_requests()
+        await async_poll(hass, freezer, 30)
+        assert (await sandbox.requests())["/access_codes/list"] == 1
+    # Every lock's codes were read once in as many polls as there are locks.
+    assert set(coordinator.access_codes) == set(with_codes)
+    sensor = _entity_id(hass, "sensor", AUGUST, "access_codes")
+    assert hass.states.get(sensor).state == "0"
+    read_at = hass.states.get(sensor).attributes["read_at"]
+
     async with (
         aiohttp.ClientSession() as session,
         session.post(
@@ -117,26 +128,13 @@ async def test_polls_read_one_lock_after_another(
         ) as response,
     ):
         assert response.status == 200
-    sensor = _entity_id(hass, "sensor", AUGUST, "access_codes")
-
-    counts = []
-    for _ in with_codes:
-        await sandbox.reset_requests()
-        await async_poll(hass, freezer, 30)
-        assert (await sandbox.requests())["/access_codes/list"] == 1
-        state = hass.states.get(sensor)
-        assert state is not None
-        counts.append(state.state)
-    # Unknown or 0 (read before the code was made) until its turn, then 1 and it stays.
-    assert counts[-1] == "1"
-    assert set(counts[: counts.index("1")]) <= {STATE_UNKNOWN, "0"}
-    assert set(counts[counts.index("1") :]) == {"1"}
+    await async_poll(hass, freezer, 30)
     state = hass.states.get(sensor)
     assert state is not None
+    assert state.state == "1"
     assert state.attributes["access_codes"][0]["name"] == "Made at Seam"
+    assert state.attributes["read_at"] > read_at
     assert "9090" not in json.dumps(dict(state.attributes))
-    # Every lock's codes were read once in as many polls as there are locks.
-    assert set(coordinator.access_codes) == set(with_codes)
 
 
 @pytest.mark.parametrize("pin_at_starts_at", [False, True])

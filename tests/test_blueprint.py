@@ -38,8 +38,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components.seam.access_codes import EVENT_ACCESS_CODE_READY
 from custom_components.seam.const import DOMAIN
-from custom_components.seam.coordinator import EVENT_ACCESS_CODE_READY
 from custom_components.seam.diagnostics import async_get_config_entry_diagnostics
 from tests.sandbox import Sandbox
 

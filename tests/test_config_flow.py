@@ -418,6 +418,25 @@ async def test_link_account_timeout(hass: HomeAssistant, mock_seam: MockSeam) ->
     assert mock_seam.get_connect_webview.await_count > 2
 
 
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_login_in_the_last_moment_still_creates_the_entry(
+    hass: HomeAssistant, mock_seam: MockSeam
+) -> None:
+    """The first-sync wait after a login does not count against the webview's timeout."""
+
+    async def first_sync_after_the_deadline() -> list[Device]:
+        await asyncio.sleep(0.15)  # the login came just before the deadline; the sync ends after
+        return [THERMOSTAT, SYNCED_LOCK]
+
+    with patch("custom_components.seam.config_flow.WEBVIEW_TIMEOUT", 0.1):
+        result = await _start_linking(hass, mock_seam)
+        mock_seam.list_devices.side_effect = first_sync_after_the_deadline
+        result = await _wait_for_webview_outcome(hass, result["flow_id"])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Home (sandbox)"
+    mock_seam.list_devices.assert_awaited()
+
+
 async def test_link_account_webview_not_created(hass: HomeAssistant, mock_seam: MockSeam) -> None:
     """If Seam cannot create the webview, the flow aborts."""
     mock_seam.create_connect_webview.side_effect = SeamConnectionError("HTTP 500")

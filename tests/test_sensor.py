@@ -24,13 +24,14 @@ def only_sensors() -> Iterator[None]:
         yield
 
 
+@pytest.mark.freeze_time("2026-12-01T08:00:00+00:00")  # the access codes' read_at
 async def test_sensors(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A diagnostic battery sensor per lock, in percent."""
+    """A diagnostic battery sensor per lock, in percent; an access codes sensor per lock."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 

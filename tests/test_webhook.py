@@ -13,19 +13,18 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import aiohttp
-from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import webhook
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.components.lock import LockState
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_WEBHOOK_ID, EVENT_STATE_CHANGED
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.aiohttp import MockRequest
 import orjson
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.seam.const import (
     CONF_SEAM_WEBHOOK_ID,
@@ -37,7 +36,7 @@ from custom_components.seam.coordinator import POLL_INTERVAL, PUSH_POLL_INTERVAL
 from custom_components.seam.seam_api import SeamClient, Webhook
 from custom_components.seam.seam_api.webhooks import MAX_BODY_BYTES, decode_secret, sign
 from custom_components.seam.webhook import async_webhook_base_url
-from tests import async_poll, setup_integration
+from tests import setup_integration
 from tests.sandbox import Sandbox
 
 FRONT_DOOR = "lock.front_door"
@@ -65,18 +64,18 @@ def _state(hass: HomeAssistant, entity_id: str = FRONT_DOOR) -> str:
     return state.state
 
 
-@pytest.fixture
-async def ha_url(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> str:
-    """Home Assistant's HTTP app on a loopback port, set as its internal URL.
+def _push_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    """The entry's repair issue about push, if there is one."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"push_unavailable_{entry.entry_id}")
 
-    Seam registers its routes (the webhook view, the card's file, websocket commands) first, as
-    when a real Home Assistant starts: the test server, unlike Home Assistant's, freezes them.
-    """
-    assert await async_setup_component(hass, DOMAIN, {})
-    client = await hass_client_no_auth()
-    url = f"http://127.0.0.1:{client.port}"
-    await hass.config.async_update(internal_url=url)
-    return url
+
+def _seam_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The integration's modules' log lines at WARNING or above (not Home Assistant's)."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.seam.") and record.levelno >= logging.WARNING
+    ]
 
 
 @pytest.fixture
@@ -93,7 +92,7 @@ def _hook_url(ha_url: str, entry: MockConfigEntry) -> str:
     return f"{ha_url}/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
 
 
-async def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+async def _post(url: str, body: Any, headers: dict[str, str]) -> int:
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, data=body, headers=headers) as r,
@@ -136,7 +135,7 @@ async def test_setup_creates_one_seam_webhook(
     coordinator = push_entry.runtime_data
     assert coordinator.update_interval == PUSH_POLL_INTERVAL
     assert coordinator.push.status.url_kind == "loopback"
-    assert not ir.async_get(hass).async_get_issue(DOMAIN, f"push_unavailable_{push_entry.entry_id}")
+    assert not _push_issue(hass, push_entry)
 
 
 async def test_reload_replaces_not_duplicates(
@@ -225,17 +224,13 @@ async def test_no_reachable_url(
     coordinator = mock_config_entry.runtime_data
     assert coordinator.update_interval == POLL_INTERVAL
     assert coordinator.push.status.reason == "no_url"
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
+    issue = _push_issue(hass, mock_config_entry)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
     assert issue.translation_key == "push_unavailable_no_url"
     assert not issue.is_fixable
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
-    assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
+    assert not _push_issue(hass, mock_config_entry)
 
 
 async def test_seam_refuses_the_webhook(
@@ -246,11 +241,50 @@ async def test_seam_refuses_the_webhook(
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.runtime_data.update_interval == POLL_INTERVAL
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"push_unavailable_{mock_config_entry.entry_id}"
-    )
+    issue = _push_issue(hass, mock_config_entry)
     assert issue is not None
     assert issue.translation_key == "push_unavailable_seam_error"
+
+
+async def test_refused_key_at_setup_is_reauth_not_a_push_problem(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    ha_url: str,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """401 during setup: re-authentication starts; no push warning, no push repair issue."""
+    await sandbox.fault("*", "unauthorized")
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert not _push_issue(hass, mock_config_entry)
+    assert _seam_warnings(caplog) == []
+    assert await sandbox.webhooks() == []
+
+
+async def test_seam_down_at_setup_warns_about_push_never(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    ha_url: str,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Seam down across setup retries: no push warning or issue per retry; then push works."""
+    await sandbox.fault("*", "outage")
+    await setup_integration(hass, mock_config_entry)
+    for _ in range(2):
+        assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+        await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert _seam_warnings(caplog) == []
+    assert not _push_issue(hass, mock_config_entry)
+    await sandbox.clear_faults()
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data.push.status.active
+    assert len(await sandbox.webhooks()) == 1
 
 
 async def test_base_url_choice(hass: HomeAssistant) -> None:
@@ -287,6 +321,61 @@ async def test_cloudhook(
         await hass.config_entries.async_remove(mock_config_entry.entry_id)
         delete.assert_awaited_once_with(hass, mock_config_entry.data[CONF_WEBHOOK_ID])
     assert await sandbox.webhooks() == []
+
+
+def _cloud_delivery(body: bytes, headers: dict[str, str]) -> MockRequest:
+    """A cloudhook delivery as Home Assistant Cloud hands it to the webhook component.
+
+    As ``CloudClient.async_webhook_message`` (components/cloud/client.py) builds it from the
+    relayed message: the body as text, the headers, the method, and no remote address.
+    """
+    return MockRequest(
+        content=body.decode("utf-8").encode("utf-8"),
+        headers=headers,
+        method="POST",
+        query_string="",
+        mock_source="cloud",
+        remote=None,
+    )
+
+
+async def test_cloudhook_delivery_is_applied(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """A signed delivery through Home Assistant Cloud: 200, the lock unlocks, one activity."""
+    with (
+        patch("homeassistant.components.cloud.async_active_subscription", return_value=True),
+        patch(
+            "homeassistant.components.cloud.async_get_or_create_cloudhook",
+            AsyncMock(return_value="https://hooks.nabu.casa/seam-test-hook"),
+        ),
+    ):
+        await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.runtime_data.push.status.url_kind == "cloudhook"
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    event = {
+        "event_id": "ev_cloud",
+        "event_type": "lock.unlocked",
+        "device_id": "salto_lock_front_door",
+        "method": "manual",
+    }
+    body, headers = _signed(mock_config_entry, event)
+    response = await webhook.async_handle_webhook(
+        hass, mock_config_entry.data[CONF_WEBHOOK_ID], _cloud_delivery(body, headers)
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert _state(hass) == LockState.UNLOCKED
+    assert len([e for e in events if e.data["entity_id"] == FRONT_DOOR_ACTIVITY]) == 1
+    # A body over the limit is still refused through the cloud, with nothing changed.
+    big = orjson.dumps({**event, "event_id": "ev_big", "pad": "x" * MAX_BODY_BYTES})
+    response = await webhook.async_handle_webhook(
+        hass,
+        mock_config_entry.data[CONF_WEBHOOK_ID],
+        _cloud_delivery(big, _signed(mock_config_entry, {}, msg_id="msg_big")[1]),
+    )
+    assert response.status == 400
+    assert mock_config_entry.runtime_data.push.status.rejected == {"too_large": 1}
 
 
 async def test_cloud_not_connected_falls_back_to_the_url(
@@ -368,16 +457,17 @@ async def test_duplicate_delivery_changes_nothing(
     sandbox_state: dict[str, Any],
     push_entry: MockConfigEntry,
 ) -> None:
-    """Seam delivering the same message twice: one activity, one state change."""
+    """Seam delivering the same message twice (a Svix retry): 2xx, one activity, one change."""
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
-    await sandbox.webhook_fault("duplicate", delay_s=0.2)
+    await sandbox.webhook_fault("duplicate", delay_s=1.1)  # a new svix-timestamp
     await sandbox.door(sandbox_state["normal_device_id"], "unlock")
     await _wait_for_deliveries(sandbox, 2)
     await hass.async_block_till_done()
     fired = [e for e in events if e.data["entity_id"] == FRONT_DOOR_ACTIVITY]
     assert len(fired) == 1
     statuses = [d["status"] for d in (await sandbox.webhook_deliveries())["deliveries"]]
-    assert statuses == [200, 400]  # the second one is a replay of an accepted svix-id
+    assert statuses == [200, 200]  # Svix counts the retry as delivered: no further retries
+    assert _state(hass) == LockState.UNLOCKED
 
 
 async def _wait_for_deliveries(sandbox: Sandbox, count: int) -> list[dict[str, Any]]:
@@ -396,8 +486,10 @@ async def test_out_of_order_deliveries_never_go_backwards(
     sandbox_state: dict[str, Any],
     push_entry: MockConfigEntry,
 ) -> None:
-    """An older unlock arriving after a newer lock does not unlock the lock in Home Assistant."""
+    """An older unlock arriving after a newer lock does not unlock the lock in Home Assistant;
+    each activity still fires once, as it arrives."""
     device_id = sandbox_state["normal_device_id"]
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
     await sandbox.webhook_fault("reorder")
     await sandbox.door(device_id, "unlock")  # held back ...
     await sandbox.door(device_id, "lock")  # ... and sent after this one
@@ -405,7 +497,12 @@ async def test_out_of_order_deliveries_never_go_backwards(
     assert [d["event_type"] for d in deliveries] == ["lock.locked", "lock.unlocked"]
     await hass.async_block_till_done()
     assert _state(hass) == LockState.LOCKED
-    assert hass.states.get(FRONT_DOOR_ACTIVITY).attributes[ATTR_EVENT_TYPE] == "locked"
+    fired = [
+        e.data["new_state"].attributes[ATTR_EVENT_TYPE]
+        for e in events
+        if e.data["entity_id"] == FRONT_DOOR_ACTIVITY
+    ]
+    assert fired == ["locked", "unlocked"]
 
 
 async def test_sandbox_bad_signature_is_refused(
@@ -471,10 +568,43 @@ async def test_forged_deliveries_are_refused(
     assert push_entry.data[CONF_WEBHOOK_SECRET] not in caplog.text
 
 
-async def test_replayed_delivery_is_refused(
+async def test_retried_delivery_gets_2xx_and_changes_nothing(
     hass: HomeAssistant, ha_url: str, push_entry: MockConfigEntry
 ) -> None:
-    """The same signed delivery sent again (a replay): 400, applied once."""
+    """Svix resending an accepted message (same svix-id, new timestamp): 200, applied once."""
+    url = _hook_url(ha_url, push_entry)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    now = int(time.time())
+    unlock = {
+        "event_id": "ev_1",
+        "event_type": "lock.unlocked",
+        "device_id": "salto_lock_front_door",
+        "occurred_at": "2030-01-01T00:00:00Z",
+    }
+    lock = {**unlock, "event_id": "ev_2", "event_type": "lock.locked"}
+    lock["occurred_at"] = "2030-01-01T00:00:01Z"
+    assert await _post(url, *_signed(push_entry, unlock, msg_id="msg_1", at=now - 5)) == 200
+    assert await _post(url, *_signed(push_entry, lock, msg_id="msg_2", at=now - 4)) == 200
+    await hass.async_block_till_done()
+    assert _state(hass) == LockState.LOCKED
+    # The retry of the first message, and a replay of the second one as it was.
+    assert await _post(url, *_signed(push_entry, unlock, msg_id="msg_1", at=now)) == 200
+    assert await _post(url, *_signed(push_entry, lock, msg_id="msg_2", at=now - 4)) == 200
+    await hass.async_block_till_done()
+    assert _state(hass) == LockState.LOCKED
+    fired = [e for e in events if e.data["entity_id"] == FRONT_DOOR_ACTIVITY]
+    assert len(fired) == 2
+    assert push_entry.runtime_data.push.status.accepted == 2
+    assert push_entry.runtime_data.push.status.rejected == {}
+    # A retry is only one if it is signed: a forged one with a known id is refused.
+    body, headers = _signed(push_entry, unlock, msg_id="msg_1")
+    assert await _post(url, body, {**headers, "svix-signature": "v1," + "A" * 44}) == 401
+
+
+async def test_same_event_in_a_new_message_changes_nothing(
+    hass: HomeAssistant, ha_url: str, push_entry: MockConfigEntry
+) -> None:
+    """A new message with an event already applied (Seam's event id): ignored."""
     url = _hook_url(ha_url, push_entry)
     event = {
         "event_id": "ev_1",
@@ -482,16 +612,45 @@ async def test_replayed_delivery_is_refused(
         "device_id": "salto_lock_front_door",
         "occurred_at": "2030-01-01T00:00:00Z",
     }
-    body, headers = _signed(push_entry, event)
-    assert await _post(url, body, headers) == 200
+    assert await _post(url, *_signed(push_entry, event)) == 200
     await hass.async_block_till_done()
     assert _state(hass) == LockState.UNLOCKED
-    assert await _post(url, body, headers) == 400
-    # A new message with the same event (Seam's event id) is a duplicate too: ignored.
     body, headers = _signed(push_entry, {**event, "event_type": "lock.locked"}, msg_id="msg_2")
     assert await _post(url, body, headers) == 200
     await hass.async_block_till_done()
     assert _state(hass) == LockState.UNLOCKED
+
+
+async def test_delivery_arriving_during_unload_is_not_applied(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    ha_url: str,
+    push_entry: MockConfigEntry,
+) -> None:
+    """A delivery whose body is still arriving when the entry unloads changes nothing after."""
+    event = {
+        "event_id": "ev_late",
+        "event_type": "device.low_battery",
+        "device_id": sandbox_state["normal_device_id"],
+    }
+    body, headers = _signed(push_entry, event)
+    release = asyncio.Event()
+
+    async def slow_body() -> Any:
+        yield body[:8]
+        await release.wait()
+        yield body[8:]
+
+    delivery = hass.async_create_task(_post(_hook_url(ha_url, push_entry), slow_body(), headers))
+    await _real_sleep(0.3)  # the webhook has the request and waits for the rest of the body
+    assert await hass.config_entries.async_unload(push_entry.entry_id)
+    await sandbox.reset_requests()
+    release.set()
+    assert await delivery == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await _real_sleep(0.2)
+    assert await sandbox.requests() == {}  # no devices/get for the unloaded entry
 
 
 async def test_device_event_reads_only_that_device(
@@ -539,30 +698,45 @@ async def test_account_event_refreshes_and_raises_the_repair(
     )
 
 
+@pytest.mark.parametrize("change", ["lock", "device"])
 async def test_push_health_falls_back_to_fast_polling(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     sandbox: Sandbox,
     sandbox_state: dict[str, Any],
     push_entry: MockConfigEntry,
+    change: str,
 ) -> None:
-    """Deliveries lost while Seam reports events: poll every 30 s until one arrives again."""
+    """Deliveries lost while Seam reports changes (a lock event or a device event): poll every
+    30 s and say so in a repair issue, until a delivery arrives again."""
     coordinator = push_entry.runtime_data
     device_id = sandbox_state["normal_device_id"]
+    issue_id = f"push_unavailable_{push_entry.entry_id}"
     await sandbox.webhook_fault("drop", count=None)
-    await sandbox.door(device_id, "unlock")
-    freezer.tick(timedelta(seconds=90))  # Seam made the event 90 s before the next poll
-    await coordinator.async_refresh()
+    if change == "lock":
+        await sandbox.door(device_id, "unlock")
+    else:
+        await sandbox.update_device(device_id, properties={"online": False})
+        await sandbox.add_event(device_id, "device.disconnected")
+    await _wait_for_deliveries(sandbox, 1)
+    # Seam made the event longer ago than push may take.
+    with patch("custom_components.seam.coordinator.PUSH_GRACE", timedelta(0)):
+        await coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert _state(hass) == LockState.UNLOCKED  # the poll still shows it
+    if change == "lock":
+        assert _state(hass) == LockState.UNLOCKED  # the poll still shows it
+    else:
+        assert _state(hass) == "unavailable"
     assert coordinator.update_interval == POLL_INTERVAL
     assert not coordinator.push_healthy
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "push_unavailable_not_delivered"
+
     await sandbox.clear_webhook_faults()
     await sandbox.door(device_id, "lock")
-    await _wait_for(lambda: _state(hass) == LockState.LOCKED)
-    assert coordinator.push_healthy
+    await _wait_for(lambda: coordinator.push_healthy)
     assert coordinator.update_interval == PUSH_POLL_INTERVAL
-    await async_poll(hass, freezer, 1)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_entry_data_keeps_the_secret_out_of_the_log(

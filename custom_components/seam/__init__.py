@@ -35,14 +35,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
     """Set up Seam from a config entry."""
     coordinator = SeamCoordinator(hass, entry)
-    # Push first, so that the first poll already schedules the next one at push's interval.
+    await coordinator.async_config_entry_first_refresh()
+    # Push once the key has worked (a refused key is re-authentication, not a push problem);
+    # before the entities exist, so that polling starts at push's interval.
+    entry.async_on_unload(coordinator.push.async_stop)
     await coordinator.push.async_start()
     coordinator.async_update_poll_interval()
-    try:
-        await coordinator.async_config_entry_first_refresh()
-    except Exception:
-        await coordinator.push.async_stop()
-        raise
     workspace = coordinator.workspace
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
@@ -57,8 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool:
-    """Unload a config entry; its Seam webhook is deleted."""
-    await entry.runtime_data.push.async_stop()
+    """Unload a config entry; its Seam webhook is deleted (``async_on_unload``)."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -159,17 +159,27 @@ class ConnectWebviewFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any]](
         return self.async_external_step(step_id=STEP_LINK_ACCOUNT, url=self._webview.url)
 
     async def _async_wait_for_webview(self, connect_webview_id: str) -> None:
-        """Poll the webview until it has an outcome, then move the flow on."""
+        """Poll the webview until it has an outcome, then move the flow on.
+
+        Only the user's part has the WEBVIEW_TIMEOUT: the wait for the first sync after a
+        login (at most FIRST_SYNC_TIMEOUT) comes on top, so a login in the last minute counts.
+        """
         try:
             async with asyncio.timeout(WEBVIEW_TIMEOUT):
-                self._webview_outcome = await self._async_poll_webview(connect_webview_id)
+                webview = await self._async_poll_webview(connect_webview_id)
         except TimeoutError:
             self._webview_outcome = STEP_WEBVIEW_TIMEOUT
+        else:
+            if webview.status == "authorized" or webview.login_successful:
+                await self._async_wait_for_first_sync(webview.connected_account_id)
+                self._webview_outcome = STEP_FINISH
+            else:
+                self._webview_outcome = STEP_WEBVIEW_FAILED
         with suppress(UnknownFlow):  # the flow was finished or closed meanwhile
             await self._flow_manager.async_configure(self.flow_id)
 
-    async def _async_poll_webview(self, connect_webview_id: str) -> str:
-        """Return the next step id once the webview is authorized or failed."""
+    async def _async_poll_webview(self, connect_webview_id: str) -> ConnectWebview:
+        """Return the webview once it is authorized (or its login succeeded) or failed."""
         while True:
             await asyncio.sleep(WEBVIEW_POLL_INTERVAL)
             try:
@@ -177,11 +187,8 @@ class ConnectWebviewFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any]](
             except SeamError as err:
                 _LOGGER.debug("Could not poll Connect Webview %s: %s", connect_webview_id, err)
                 continue
-            if webview.status == "authorized" or webview.login_successful:
-                await self._async_wait_for_first_sync(webview.connected_account_id)
-                return STEP_FINISH
-            if webview.status == "failed":
-                return STEP_WEBVIEW_FAILED
+            if webview.status in ("authorized", "failed") or webview.login_successful:
+                return webview
 
     async def _async_wait_for_first_sync(self, connected_account_id: str | None) -> None:
         """Wait (at most FIRST_SYNC_TIMEOUT) until the linked account has a lock at Seam."""

@@ -6,11 +6,12 @@ from typing import override
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import SeamConfigEntry, SeamCoordinator
+from .coordinator import LockActivity, SeamConfigEntry, SeamCoordinator, activity_signal
 from .seam_api import Device
 
 
@@ -29,18 +30,34 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
         super().__init__(coordinator, context=device_id)
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}-{key}"
-        device = self.device
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, device_id)},
-            name=device.display_name,
-            manufacturer=device.manufacturer,
-            model=device.model,
-            serial_number=device.serial_number,
-            via_device_id=dr.async_get_device_id_by_identifier(
-                coordinator.hass,
-                (DOMAIN, coordinator.workspace.workspace_id),
-                config_entry_id=coordinator.config_entry.entry_id,
-            ),
+        if (device_info := coordinator.device_infos.get(device_id)) is None:
+            device = self.device
+            device_info = coordinator.device_infos[device_id] = DeviceInfo(
+                identifiers={(DOMAIN, device_id)},
+                name=device.display_name,
+                manufacturer=device.manufacturer,
+                model=device.model,
+                serial_number=device.serial_number,
+                via_device_id=dr.async_get_device_id_by_identifier(
+                    coordinator.hass,
+                    (DOMAIN, coordinator.workspace.workspace_id),
+                    config_entry_id=coordinator.config_entry.entry_id,
+                ),
+            )
+        self._attr_device_info = device_info
+
+    @callback
+    def async_listen_activity(self, on_activity: Callable[[LockActivity], None]) -> None:
+        """Call ``on_activity`` with each new activity of this lock, until the entity is removed.
+
+        For ``async_added_to_hass``: each activity the coordinator finds comes exactly once.
+        """
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                activity_signal(self.coordinator.config_entry.entry_id, self.device_id),
+                on_activity,
+            )
         )
 
     @property

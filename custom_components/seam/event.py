@@ -6,7 +6,12 @@ from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ACTIVITY_EVENT_TYPES, SeamConfigEntry, SeamCoordinator
+from .coordinator import (
+    ACTIVITY_EVENT_TYPES,
+    LockActivity,
+    SeamConfigEntry,
+    SeamCoordinator,
+)
 from .entity import SeamEntity, async_setup_lock_entities
 
 # Entities only read the coordinator's data.
@@ -30,7 +35,7 @@ async def async_setup_entry(
 
 
 class SeamActivityEvent(SeamEntity, EventEntity):
-    """Fires for each lock / unlock Seam reports, with the method and the access code's name."""
+    """Fires for each lock, unlock or refused entry Seam reports (method, access code's name)."""
 
     _attr_translation_key = "activity"
     _attr_event_types = sorted(set(ACTIVITY_EVENT_TYPES.values()))
@@ -40,20 +45,25 @@ class SeamActivityEvent(SeamEntity, EventEntity):
         super().__init__(coordinator, device_id, "activity")
         self._shown_available = self.available
 
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Hear of this lock's activity: each one the coordinator finds comes once."""
+        await super().async_added_to_hass()
+        self.async_listen_activity(self._async_activity)
+
+    @callback
+    def _async_activity(self, activity: LockActivity) -> None:
+        """Fire one activity of this lock."""
+        self._trigger_event(
+            activity.event_type,
+            {ATTR_METHOD: activity.method, ATTR_ACCESS_CODE_NAME: activity.access_code_name},
+        )
+        self.async_write_ha_state()
+
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Fire the activity the latest poll found for this lock, oldest first.
-
-        The coordinator calls this whenever the lock changed; this entity's state changes only
-        with new activity or availability, so it writes only then.
-        """
-        for activity in self.coordinator.new_activity.get(self.device_id, ()):
-            self._trigger_event(
-                activity.event_type,
-                {ATTR_METHOD: activity.method, ATTR_ACCESS_CODE_NAME: activity.access_code_name},
-            )
-            self.async_write_ha_state()
+        """Write only when the availability changed (the state changes with activity only)."""
         if (available := self.available) != self._shown_available:
             self._shown_available = available
             self.async_write_ha_state()

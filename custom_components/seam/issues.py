@@ -207,6 +207,7 @@ ISSUE_PUSH_UNAVAILABLE = "push_unavailable"
 _PUSH_ISSUE_TRANSLATION_KEYS = {
     "no_url": "push_unavailable_no_url",
     "seam_error": "push_unavailable_seam_error",
+    "not_delivered": "push_unavailable_not_delivered",
 }
 
 

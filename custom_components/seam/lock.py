@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .coordinator import SeamConfigEntry, SeamCoordinator
+from .coordinator import LockActivity, SeamConfigEntry, SeamCoordinator
 from .entity import SeamEntity, async_setup_lock_entities
 from .errors import action_error, invalid
 from .seam_api import Device, SeamError
@@ -71,23 +71,30 @@ class SeamLock(SeamEntity, LockEntity):
             return activity.changed_by
         return None
 
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Also hear of this lock's activity (an opposite one ends an assumed state)."""
+        await super().async_added_to_hass()
+        self.async_listen_activity(self._async_activity)
+
+    @callback
+    def _async_activity(self, activity: LockActivity) -> None:
+        """Seam reported the opposite of the command after it: show Seam's state again."""
+        if self._assumed is None:
+            return
+        _, locked, sent_at = self._assumed
+        if activity.event_type == ("unlocked" if locked else "locked") and (
+            activity.occurred_at > sent_at
+        ):
+            self._async_drop_assumed()
+            self.async_write_ha_state()
+
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Drop the assumed outcome of an action once Seam reports a newer state of the lock.
-
-        Newer: the polled device changed since the command (either value), or Seam reported
-        the opposite of the command after it (a momentary unlock that locked again).
-        """
-        if self._assumed:
-            device, locked, sent_at = self._assumed
-            opposite = "unlocked" if locked else "locked"
-            activity = self.coordinator.new_activity.get(self.device_id, ())
-            if device is not self.coordinator.data.get(self.device_id) or any(
-                event.event_type == opposite and (event.occurred_at or sent_at) > sent_at
-                for event in activity
-            ):
-                self._async_drop_assumed()
+        """Drop the assumed outcome of an action once the lock's device changed since."""
+        if self._assumed and self._assumed[0] is not self.coordinator.data.get(self.device_id):
+            self._async_drop_assumed()
         super()._handle_coordinator_update()
 
     @callback

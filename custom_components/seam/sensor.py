@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, override
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -88,6 +89,9 @@ class SeamSensor(SeamEntity, SensorEntity):
         return self.entity_description.value_fn(self.device)
 
 
+ATTR_ACCESS_CODES = "access_codes"
+ATTR_READ_AT = "read_at"
+
 ACCESS_CODES_DESCRIPTION = SensorEntityDescription(
     key="access_codes",
     translation_key="access_codes",
@@ -95,18 +99,23 @@ ACCESS_CODES_DESCRIPTION = SensorEntityDescription(
 )
 
 
-class SeamAccessCodesSensor(SeamEntity, SensorEntity):
+class SeamAccessCodesSensor(SeamEntity, RestoreSensor):
     """The number of access codes on a lock; attribute ``access_codes`` describes each.
 
     Never a PIN: each code's ID, name, type, status, start, end and whether it waits for its
-    PIN. Unknown until the lock's codes were first read (a poll reads one lock's codes, in
-    turn; an access code action reads them at once).
+    PIN; ``read_at`` says when the read that found them as shown was made (reads that find
+    them unchanged write nothing). After a restart it shows what it last showed (restored, with
+    that ``read_at``) until the lock's codes are read again (see access_codes.py).
     """
 
     entity_description = ACCESS_CODES_DESCRIPTION
     # Guests' names and schedules: current state only, not kept in the history database.
-    _unrecorded_attributes = frozenset({"access_codes"})
+    _unrecorded_attributes = frozenset({ATTR_ACCESS_CODES, ATTR_READ_AT})
     _shown_available = False
+    # The restored value and attributes (until the lock's codes are read), and when the codes
+    # shown were read.
+    _restored: tuple[int | None, dict[str, Any]] = (None, {})
+    _read_at: str | None = None
 
     def __init__(self, coordinator: SeamCoordinator, device_id: str) -> None:
         """Initialize the sensor."""
@@ -114,14 +123,37 @@ class SeamAccessCodesSensor(SeamEntity, SensorEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Also update when an action or a poll changes the lock's codes."""
+        """Restore the last value; update when an action, a push or a poll reads the codes."""
         await super().async_added_to_hass()
+        if (
+            self.device_id not in self.coordinator.access_codes
+            and (last := await self.async_get_last_sensor_data()) is not None
+            and isinstance(last.native_value, int)
+            and (state := await self.async_get_last_state()) is not None
+        ):
+            self._restored = (
+                last.native_value,
+                {
+                    key: state.attributes.get(key)
+                    for key in (ATTR_ACCESS_CODES, ATTR_READ_AT)
+                    if key in state.attributes
+                },
+            )
         self._shown_available = self.available
+        self._async_codes_changed(write=False)
         self.async_on_remove(
             self.coordinator.async_add_access_codes_listener(
-                self.device_id, self.async_write_ha_state
+                self.device_id, self._async_codes_changed
             )
         )
+
+    @callback
+    def _async_codes_changed(self, write: bool = True) -> None:
+        """Show the lock's codes as read now."""
+        if (read_at := self.coordinator.codes.read_at.get(self.device_id)) is not None:
+            self._read_at = read_at.isoformat()
+        if write:
+            self.async_write_ha_state()
 
     @callback
     @override
@@ -136,14 +168,19 @@ class SeamAccessCodesSensor(SeamEntity, SensorEntity):
     def native_value(self) -> int | None:
         """How many codes the lock has."""
         codes = self.coordinator.access_codes.get(self.device_id)
-        return None if codes is None else len(codes)
+        return self._restored[0] if codes is None else len(codes)
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Each code without its PIN."""
-        codes = self.coordinator.access_codes.get(self.device_id) or ()
-        return {"access_codes": [_describe(access_code) for access_code in codes]}
+        """Each code without its PIN, and when they were read."""
+        codes = self.coordinator.access_codes.get(self.device_id)
+        if codes is None:
+            return {ATTR_ACCESS_CODES: [], **self._restored[1]}
+        return {
+            ATTR_ACCESS_CODES: [_describe(access_code) for access_code in codes],
+            ATTR_READ_AT: self._read_at,
+        }
 
 
 def _describe(access_code: AccessCode) -> dict[str, Any]:

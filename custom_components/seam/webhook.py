@@ -133,7 +133,7 @@ class SeamPush:
         self.entry = entry
         self._client = client
         self.status = PushStatus()
-        self._on_event = on_event
+        self._on_event: DeliveryHandler | None = on_event
         self._verifier: WebhookVerifier | None = None
         self._registered = False
         self._seam_webhook_id: str | None = None
@@ -176,7 +176,12 @@ class SeamPush:
         async_update_push_issue(self.hass, self.entry, None)
 
     async def async_stop(self) -> None:
-        """Unregister the Home Assistant webhook and delete the Seam webhook."""
+        """Unregister the Home Assistant webhook and delete the Seam webhook.
+
+        From here on nothing delivered is applied, also a delivery whose body is still arriving.
+        """
+        self._on_event = None
+        self._verifier = None
         if self._registered:
             webhook.async_unregister(self.hass, self.webhook_id)
             self._registered = False
@@ -256,24 +261,21 @@ class SeamPush:
         self, hass: HomeAssistant, webhook_id: str, request: web.Request | MockRequest
     ) -> web.Response:
         """Verify a delivery; pass its event on, or refuse it with 401/400 (never 500)."""
-        verifier = self._verifier
-        if verifier is None:  # pragma: no cover - registered only after the verifier exists
-            return web.Response(status=401)
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_BODY_BYTES and (
-            chunk := await request.content.read(MAX_BODY_BYTES + 1 - size)
-        ):
-            chunks.append(chunk)
-            size += len(chunk)
+        body = await _async_read_body(request)
+        # Push stopped while the body arrived (the entry unloads): nothing is applied, and the
+        # answer is the webhook component's for a webhook it does not have (200).
+        verifier, on_event = self._verifier, self._on_event
+        if verifier is None or on_event is None:
+            return web.Response(status=200)
         try:
-            event = verifier.verify(b"".join(chunks), request.headers)
+            event = verifier.verify(body, request.headers)
         except WebhookVerificationError as err:
             self._log_rejection(err.reason.value)
             return web.Response(status=err.reason.status)
-        self.status.accepted += 1
-        self.status.last_delivery = dt_util.utcnow()
-        self._on_event(event)
+        if event is not None:  # None: Svix retrying a message already accepted (2xx, no change)
+            self.status.accepted += 1
+            self.status.last_delivery = dt_util.utcnow()
+            on_event(event)
         return web.Response(status=200)
 
     @callback
@@ -292,6 +294,21 @@ class SeamPush:
             "nothing was changed",
             counts,
         )
+
+
+async def _async_read_body(request: web.Request | MockRequest) -> bytes:
+    """Read a delivery's body once: at most ``MAX_BODY_BYTES`` + 1 bytes (more is too large).
+
+    ``request.content`` is taken once: a Home Assistant Cloud (cloudhook) delivery is a
+    ``MockRequest``, whose ``content`` is a new reader at the start of the body on every access.
+    """
+    stream = request.content
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES and (chunk := await stream.read(MAX_BODY_BYTES + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 async def async_remove_push(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:

@@ -429,12 +429,15 @@ class Event:
     method: str | None
     occurred_at: datetime | None
     created_at: datetime | None
+    # access_code.set_on_device / scheduled_on_device / issued: the code's PIN (never in a repr).
+    code: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Self:
         """Build from a Seam API object, tolerating unknown, missing or odd fields."""
         return cls(
             event_id=_require_id(data, "event_id", "event"),
+            code=get_str(data, "code"),
             event_type=get_str(data, "event_type") or "",
             device_id=get_str(data, "device_id"),
             access_code_id=get_str(data, "access_code_id"),

@@ -10,9 +10,12 @@ Svix"; its Python SDK verifies them with the ``svix`` package). The scheme, as `
   secret's bytes: the base64 after ``whsec_``;
 - a timestamp more than 5 minutes from now, in either direction, is refused.
 
-On top of that, this verifier refuses a ``svix-id`` it already accepted (Svix sends an id again
-only after a failed attempt, so an accepted id arriving again is a replay), bodies larger than
-``max_body_bytes`` and bodies that are not a JSON object with an ``event_id`` and ``event_type``.
+On top of that, this verifier recognises a ``svix-id`` it already accepted: Svix sends a message
+again, with the same id and a new timestamp, when it did not see the 2xx of an attempt
+(docs.svix.com/retries), so a correctly signed message with an accepted id is such a retry (or a
+replay within the tolerance): ``verify`` returns None for it, to be answered 2xx and applied no
+second time. It refuses bodies larger than ``max_body_bytes`` and bodies that are not a JSON
+object with an ``event_id`` and ``event_type``.
 It is written by hand (about 100 lines, standard library only) instead of depending on ``svix``
 at runtime, and is tested against ``svix`` and its published test vectors.
 """
@@ -32,8 +35,10 @@ import orjson
 TOLERANCE_S = 5 * 60
 # A Seam event is a few KiB at most; 64 KiB leaves room and bounds the work per request.
 MAX_BODY_BYTES = 64 * 1024
-# Accepted ids are remembered while their timestamp is within the tolerance (older ones are
-# refused as stale anyway), at most this many.
+# Accepted ids are remembered this long after their acceptance: Svix retries a message for about
+# 27.6 hours (attempts 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h apart, docs.svix.com/retries),
+# and at most this many.
+REMEMBER_S = 28 * 3600
 MAX_REMEMBERED_IDS = 20_000
 _SECRET_PREFIX = "whsec_"  # noqa: S105 (the format prefix, not a secret)
 
@@ -46,13 +51,12 @@ class Rejection(StrEnum):
     BAD_TIMESTAMP = "bad_timestamp"
     STALE = "stale"
     BAD_SIGNATURE = "bad_signature"
-    REPLAYED = "replayed"
     MALFORMED = "malformed"
 
     @property
     def status(self) -> int:
         """401 when the sender is not proven to be Seam, 400 for a signed but unusable body."""
-        if self in (Rejection.TOO_LARGE, Rejection.REPLAYED, Rejection.MALFORMED):
+        if self in (Rejection.TOO_LARGE, Rejection.MALFORMED):
             return 400
         return 401
 
@@ -83,12 +87,15 @@ def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
 
 @dataclass(slots=True)
 class WebhookVerifier:
-    """Verifies deliveries for one Seam webhook secret and remembers the accepted ids."""
+    """Verifies deliveries for one Seam webhook secret and remembers the accepted ids.
+
+    ``_seen`` maps each accepted ``svix-id`` to when it was accepted, oldest first.
+    """
 
     secret: str = field(repr=False)
     max_body_bytes: int = MAX_BODY_BYTES
     _key: bytes = field(init=False, repr=False)
-    _seen: OrderedDict[str, int] = field(init=False, repr=False, default_factory=OrderedDict)
+    _seen: OrderedDict[str, float] = field(init=False, repr=False, default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         """Decode the secret once."""
@@ -96,8 +103,11 @@ class WebhookVerifier:
 
     def verify(
         self, body: bytes, headers: Mapping[str, str], *, now: float | None = None
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
         """Return the event of a valid delivery, or raise ``WebhookVerificationError``.
+
+        None: a correctly signed message whose id was accepted before (a Svix retry), to be
+        answered 2xx and not applied again.
 
         ``headers`` is looked up case-insensitively only if it is (like aiohttp's) a
         case-insensitive mapping; pass lower-case keys otherwise.
@@ -122,9 +132,9 @@ class WebhookVerifier:
             if candidate.startswith("v1,")
         ):
             raise WebhookVerificationError(Rejection.BAD_SIGNATURE)
-        self._forget_before(current - TOLERANCE_S)
+        self._forget_before(current - REMEMBER_S)
         if msg_id in self._seen:
-            raise WebhookVerificationError(Rejection.REPLAYED)
+            return None
         try:
             event = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -135,15 +145,15 @@ class WebhookVerifier:
             and isinstance(event.get("event_type"), str)
         ):
             raise WebhookVerificationError(Rejection.MALFORMED)
-        self._seen[msg_id] = timestamp
+        self._seen[msg_id] = current
         if len(self._seen) > MAX_REMEMBERED_IDS:
             self._seen.popitem(last=False)
         return event
 
     def _forget_before(self, oldest: float) -> None:
-        """Drop remembered ids whose timestamp is too old to pass the tolerance again."""
+        """Drop the ids accepted before ``oldest`` (Svix has stopped retrying them)."""
         while self._seen:
-            msg_id, timestamp = next(iter(self._seen.items()))
-            if timestamp >= oldest:
+            msg_id, accepted = next(iter(self._seen.items()))
+            if accepted >= oldest:
                 return
             del self._seen[msg_id]
