@@ -503,3 +503,40 @@ async def test_codes_sensor_restores_its_last_value(
     assert state.attributes["access_codes"] == []
     assert state.attributes["read_at"] > read_at
     assert logging.getLevelName(logging.ERROR) not in caplog.text
+
+
+async def test_account_warnings_with_push_cost_no_hourly_request(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    push_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While push works the accounts are read once after setup and after a connected_account
+    event, never hourly (the idle request budget); a pushed reauthorization request raises the
+    repair without waiting for a poll."""
+    from homeassistant.helpers import issue_registry as ir
+
+    account_id = sandbox_state["salto_connected_account_id"]
+    issue_id = f"account_reauthorization_requested_{account_id}"
+    started = dt_util.utcnow()
+    await sandbox.reset_requests()
+    await async_poll(hass, freezer, PUSH_POLL_INTERVAL.total_seconds())
+    assert (await sandbox.requests()).get("/connected_accounts/list") == 1
+
+    await sandbox.reset_requests()
+    for _ in range(8):  # more than an hour of safety-net polls
+        await async_poll(hass, freezer, PUSH_POLL_INTERVAL.total_seconds())
+    assert "/connected_accounts/list" not in await sandbox.requests()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    # Back to the sandbox's (real) time, so that its signed deliveries are not stale.
+    freezer.move_to(started)
+
+    # Seam emits connected_account.reauthorization_requested with the warning: pushed, it makes
+    # Home Assistant read the accounts at once (the refresh it requests), without a poll.
+    await sandbox.update_connected_account(
+        account_id,
+        warnings=[{"warning_code": "account_reauthorization_requested", "message": "Reauthorize"}],
+    )
+    await _until(lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None)
+    assert (await sandbox.requests()).get("/connected_accounts/list") == 1

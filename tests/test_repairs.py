@@ -150,6 +150,7 @@ async def test_disconnected_account_raises_issue(
     hass: HomeAssistant, poll: Poll, sandbox: Sandbox, account_id: str
 ) -> None:
     """Locks erroring with account_disconnected raise a fixable issue naming the account's type."""
+    await poll()  # the first poll after setup also reads the accounts' warnings, once
     for device_id in (FRONT_DOOR, BACK_OFFICE):
         await sandbox.update_device(device_id, errors=[ACCOUNT_DISCONNECTED])
     await sandbox.reset_requests()

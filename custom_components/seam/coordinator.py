@@ -28,7 +28,7 @@ from homeassistant.util import dt as dt_util
 from .access_codes import AccessCodes
 from .const import CONF_API_URL, DOMAIN, WEBHOOK_EVENT_TYPES
 from .errors import update_error
-from .issues import async_update_issues, async_update_push_issue
+from .issues import async_accounts_changed, async_update_issues, async_update_push_issue
 from .seam_api import (
     Device,
     Event,
@@ -161,6 +161,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             self.workspace = await self.client.get_workspace()
         except SeamError as err:
             raise update_error(err) from err
+        async_accounts_changed(self.config_entry)  # read them with the first poll after setup
 
     @property
     def push_healthy(self) -> bool:
@@ -248,6 +249,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
                 lock_events.append(event)
             elif event.event_type.startswith("access_code."):
                 self.codes.async_take_event(event, self.data or {})
+            elif event.event_type.startswith("connected_account."):
+                async_accounts_changed(self.config_entry)
         if missed and self.push.status.active:
             if not self.push_missed:
                 _LOGGER.info(
@@ -351,6 +354,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             else:
                 entry.async_create_task(self.hass, self._async_apply_named(event), "seam activity")
         elif event.event_type.startswith(_FULL_REFRESH_EVENT_PREFIXES):
+            if event.event_type.startswith("connected_account."):
+                async_accounts_changed(entry)
             entry.async_create_task(self.hass, self.async_request_refresh(), "seam refresh")
         elif event.event_type.startswith("access_code."):
             if self.codes.async_take_event(event, self.data) and event.device_id is not None:

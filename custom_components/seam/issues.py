@@ -14,7 +14,10 @@ copies a connected account's errors onto each of its devices. Per connected acco
   ``salto_ks_subscription_limit_almost_reached`` (warning): informational, with what to do.
 
 One warning lives on the connected account only, not on its devices, so the connected accounts
-are read too, with a poll once an hour (one request; the first an hour after setup):
+are read too (one request): with the first poll after setup, after every ``connected_account.*``
+event (pushed, or found by a poll's events read), and, while push does not work, once an hour.
+While push works the hourly read is not needed (a missed event is found by the next poll), so
+idle polling stays within its request budget:
 
 - ``account_reauthorization_requested`` (spec: "requires reauthorization using a new Connect
   Webview ... Delaying reauthorization too long will eventually cause the Connected Account to
@@ -70,6 +73,8 @@ class _Accounts:
 
     read_at: datetime | None = None
     reading: bool = False
+    # Read at the next poll (after setup, after a connected_account.* event).
+    due: bool = True
     # Connected account id -> its warning codes.
     warnings: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -172,22 +177,26 @@ def _async_read_accounts_when_due(
 ) -> None:
     """Read the connected accounts' warnings in the background if the last read is old."""
     now = dt_util.utcnow()
-    if accounts.read_at is None:
-        # Not at setup: the first read comes with a poll an interval later.
-        accounts.read_at = now
-    if accounts.reading or now - accounts.read_at < ACCOUNTS_READ_INTERVAL:
-        return
-    if entry.state is not ConfigEntryState.LOADED:
-        return  # the first poll of a setup: read after the next one
+    if accounts.reading or entry.state is not ConfigEntryState.LOADED:
+        return  # the first poll of a setup (not during setup): read after the next one
     coordinator = entry.runtime_data
+    hourly = (
+        not coordinator.push_healthy
+        and accounts.read_at is not None
+        and now - accounts.read_at >= ACCOUNTS_READ_INTERVAL
+    )
+    if not (accounts.due or hourly):
+        return
     client: SeamClient = coordinator.client
     accounts.reading = True
+    accounts.due = False
 
     async def read() -> None:
         try:
             connected = await client.list_connected_accounts()
         except SeamError:
-            return  # tried again after the next poll
+            accounts.due = True  # tried again after the next poll
+            return
         finally:
             accounts.reading = False
         accounts.read_at = now
@@ -200,6 +209,12 @@ def _async_read_accounts_when_due(
             _async_raise_issues(hass, entry, coordinator.data.values(), accounts)
 
     entry.async_create_background_task(hass, read(), f"{DOMAIN} read connected accounts")
+
+
+@callback
+def async_accounts_changed(entry: ConfigEntry) -> None:
+    """Read the accounts' warnings with the next poll (after setup, a connected_account.* event)."""
+    _ACCOUNTS.setdefault(entry.entry_id, _Accounts()).due = True
 
 
 ISSUE_PUSH_UNAVAILABLE = "push_unavailable"

@@ -382,7 +382,15 @@ const routes = {
     const patch = { connected_account_id }
     if (errors != null) patch.errors = complete(errors, "error_code")
     if (warnings != null) patch.warnings = complete(warnings, "warning_code")
-    return { ok: true, connected_account: db.updateConnectedAccount(patch) }
+    const had = (account.warnings ?? []).some((w) => w.warning_code === "account_reauthorization_requested")
+    const updated = db.updateConnectedAccount(patch)
+    // Spec (1.977.0), event connected_account.reauthorization_requested: "A connected account
+    // requires reauthorization using a new Connect Webview" -- emitted when the account's
+    // warning account_reauthorization_requested appears.
+    if (!had && (patch.warnings ?? []).some((w) => w.warning_code === "account_reauthorization_requested")) {
+      addEvent(sandbox, { event_type: "connected_account.reauthorization_requested", connected_account_id })
+    }
+    return { ok: true, connected_account: updated }
   },
   // A problem of spec 1.1038.0 on an access code: {access_code_id, kind} (see
   // ACCESS_CODE_PROBLEMS in api.mjs: failed_to_issue, failed_to_update, failed_to_expire,
