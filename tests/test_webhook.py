@@ -690,7 +690,13 @@ async def test_account_event_refreshes_and_raises_the_repair(
         await sandbox.update_device(device_id, errors=[error])
     await sandbox.control(
         "events/add",
-        {"event_type": "connected_account.disconnected", "connected_account_id": account_id},
+        {
+            "event_type": "connected_account.disconnected",
+            "connected_account_id": account_id,
+            # Spec: the event lists the account's errors and warnings.
+            "connected_account_errors": [],
+            "connected_account_warnings": [],
+        },
     )
     registry = ir.async_get(hass)
     await _wait_for(
@@ -716,7 +722,16 @@ async def test_push_health_falls_back_to_fast_polling(
         await sandbox.door(device_id, "unlock")
     else:
         await sandbox.update_device(device_id, properties={"online": False})
-        await sandbox.add_event(device_id, "device.disconnected")
+        # Spec: device.disconnected carries an error_code and the errors and warnings lists.
+        await sandbox.add_event(
+            device_id,
+            "device.disconnected",
+            error_code="device_disconnected",
+            connected_account_errors=[],
+            connected_account_warnings=[],
+            device_errors=[],
+            device_warnings=[],
+        )
     await _wait_for_deliveries(sandbox, 1)
     # Seam made the event longer ago than push may take.
     with patch("custom_components.seam.coordinator.PUSH_GRACE", timedelta(0)):
