@@ -3,10 +3,12 @@
 Every sandbox the tests start inherits ``SEAM_SANDBOX_CONTRACT_LOG`` and appends each Seam API
 exchange to it (request body, status, response body; injected faults excluded). At the end of
 the session one ``node sandbox/lib/contract.mjs`` checks every request the client sent and
-every response the sandbox returned against the spec's schemas for that route (spec: npm
-``@seamapi/types``, pinned in ``sandbox/package.json``). Any finding that is not a known
-departure (listed, with its reason, in ``sandbox/contract-departures.json``) fails the run,
-with the route and the JSON path.
+every response the client received (the bytes written to its socket) against the spec's
+schemas for that route, in two versions of the spec: npm ``@seamapi/types`` (pinned in
+``sandbox/package.json``) and the newer document from seamapi/types on GitHub
+(``sandbox/spec/``). Any finding that is not a known departure (listed, with its reason, in
+``sandbox/contract-departures.json``) fails the run, with the spec version, the route and the
+JSON path; the departures it allowed are listed too.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class ContractReport:
     log_bytes: int = 0
     violations: Counter[str] = field(default_factory=Counter)
     departures: Counter[str] = field(default_factory=Counter)
+    # Each listed departure that allowed a finding (its reason's first sentence) -> findings.
+    departure_reasons: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def read(cls, path: Path) -> ContractReport:
@@ -53,12 +57,15 @@ class ContractReport:
             for finding in entry.get("findings", []):
                 # Indexes are folded ([*]) so one departure of every listed item is one line.
                 path = re.sub(r"\[\d+\]", "[*]", finding["path"])
+                spec = f"[spec {finding['spec']}] " if "spec" in finding else ""
                 text = (
-                    f"{entry['route']} {finding['direction']} (HTTP {entry['status']}): "
+                    f"{spec}{entry['route']} {finding['direction']} (HTTP {entry['status']}): "
                     f"{path} {finding['message']}"
                 )
                 if "departure" in finding:
                     report.departures[text] += 1
+                    reason = finding["departure"].split(". ")[0]
+                    report.departure_reasons[f"{spec}{reason}"] += 1
                 else:
                     report.violations[text] += 1
         return report
@@ -66,12 +73,17 @@ class ContractReport:
     def lines(self) -> list[str]:
         """The summary printed at the end of the run."""
         out = [
-            f"contract: {self.checked} Seam API exchanges checked against the OpenAPI spec, "
+            f"contract: {self.checked} Seam API exchanges checked against the OpenAPI spec "
+            "(npm @seamapi/types and sandbox/spec/), "
             f"{sum(self.violations.values())} violations, "
             f"{sum(self.departures.values())} known departures "
             f"({self.log_bytes / 1e6:.1f} MB checked in {self.seconds:.1f} s)"
         ]
         out.extend(f"  VIOLATION x{count}: {text}" for text, count in self.violations.items())
+        out.extend(
+            f"  departure allowed x{count}: {reason}"
+            for reason, count in sorted(self.departure_reasons.items())
+        )
         return out
 
 

@@ -340,11 +340,30 @@ class Sandbox:
         return [str(event_id) for event_id in result["event_ids"]]
 
     async def set_config(
-        self, *, session: aiohttp.ClientSession | None = None, **config: float | bool | str
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        **config: float | bool | str | None,
     ) -> dict[str, Any]:
         """E.g. ``set_config(salto_code_delay_s=0, action_attempt_delay_s=0.5)``."""
         result: dict[str, Any] = await self.control("config", dict(config), session=session)
         return result
+
+    async def update_connected_account(
+        self,
+        connected_account_id: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Set a connected account's ``errors`` and/or ``warnings``; returns the account."""
+        result = await self.control(
+            "connected_accounts/update",
+            {"connected_account_id": connected_account_id, **fields},
+            session=session,
+        )
+        account: dict[str, Any] = result["connected_account"]
+        return account
 
     async def advance_clock(
         self, seconds: float, *, session: aiohttp.ClientSession | None = None

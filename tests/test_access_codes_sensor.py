@@ -10,6 +10,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.seam.const import DOMAIN
@@ -136,16 +137,22 @@ async def test_polls_read_one_lock_after_another(
     assert "9090" not in json.dumps(dict(state.attributes))
 
 
+@pytest.mark.parametrize("pin_at_starts_at", [False, True])
 async def test_waiting_code_made_before_a_restart_gets_its_pin_event(
     hass: HomeAssistant,
     sandbox: Sandbox,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
+    pin_at_starts_at: bool,
 ) -> None:
     """A future Salto code Home Assistant did not create (e.g. before a restart) is found in the
-    polls, shown as waiting for its PIN, and seam_access_code_ready fires at its start."""
+    polls, shown as waiting for its PIN, and seam_access_code_ready fires when the PIN comes:
+    72 hours before its start (Seam's native scheduling, the sandbox's default), or at its
+    start (the other plausible behaviour, ``salto_pin_at_starts_at``)."""
+    await sandbox.set_config(salto_pin_at_starts_at=pin_at_starts_at)
     coordinator = init_integration.runtime_data
-    starts = dt_util.utcnow() + timedelta(hours=2)
+    starts = dt_util.utcnow() + timedelta(days=4)
+    arrives = starts if pin_at_starts_at else starts - timedelta(hours=72)
     async with (
         aiohttp.ClientSession() as session,
         session.post(
@@ -175,8 +182,13 @@ async def test_waiting_code_made_before_a_restart_gets_its_pin_event(
 
     sandbox_now = dt_util.parse_datetime(await sandbox.advance_clock(0))
     assert sandbox_now is not None
-    await sandbox.advance_clock((starts - sandbox_now).total_seconds() + 1)
-    freezer.move_to(starts + timedelta(seconds=1))
+    await sandbox.advance_clock((arrives - sandbox_now).total_seconds() - 60)
+    freezer.move_to(arrives - timedelta(seconds=60))
+    await async_poll(hass, freezer, 30)
+    assert ready == []  # not yet
+
+    await sandbox.advance_clock(61)
+    freezer.move_to(arrives + timedelta(seconds=1))
     await async_poll(hass, freezer, 30)
 
     [event] = ready

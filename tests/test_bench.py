@@ -36,6 +36,9 @@ async def test_poll_request_and_write_counts(
     """Each lock's entities; unchanged polls: the expected requests, no writes; one changed lock:
     one state change."""
     device_ids = await seed_locks(sandbox, N)
+    # With a door sensor each (the sandbox's opt-in assumption for Salto KS locks): the most
+    # entities a lock has.
+    await sandbox.set_config(salto_door_open=True)
     with StateWriteCounter(hass) as counter:
         setup = await setup_entry(hass, mock_config_entry, counter)
         # Lock, battery, door, problem, activity and access codes (connectivity is disabled by

@@ -22,6 +22,14 @@ def only_binary_sensors() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+async def salto_door_open(sandbox: Sandbox) -> None:
+    """Turn on the sandbox's assumption that Salto KS locks report their door (no Seam document
+    shows door_open for them): Front Door closed, Meeting Room open. Before the integration
+    starts."""
+    await sandbox.set_config(salto_door_open=True)
+
+
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_binary_sensors(
     hass: HomeAssistant,
@@ -60,13 +68,25 @@ async def test_connectivity_disabled_by_default(
 async def test_door_only_where_reported(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Salto locks report their door, the seeded August/Schlage locks do not."""
+    """No lock reports its door (the sandbox's default, as Seam documents Salto KS locks)."""
+    assert hass.states.get("binary_sensor.front_door_door") is None
+    assert hass.states.get("binary_sensor.meeting_room_door") is None
+    assert hass.states.get("binary_sensor.garage_entry_door") is None
+    assert hass.states.get("binary_sensor.garage_entry_connectivity").state == STATE_ON
+    assert hass.states.get("binary_sensor.front_door_problem") is not None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "salto_door_open")
+async def test_door_where_salto_reports_it(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """With the door assumption, the Salto locks have a door sensor; August/Schlage do not."""
     assert hass.states.get("binary_sensor.front_door_door").state == STATE_OFF
     assert hass.states.get("binary_sensor.meeting_room_door").state == STATE_ON
     assert hass.states.get("binary_sensor.garage_entry_door") is None
-    assert hass.states.get("binary_sensor.garage_entry_connectivity").state == STATE_ON
 
 
+@pytest.mark.usefixtures("salto_door_open")
 async def test_door_opens(
     hass: HomeAssistant,
     sandbox: Sandbox,
@@ -80,6 +100,7 @@ async def test_door_opens(
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("salto_door_open")
 async def test_connectivity_available_while_offline(
     hass: HomeAssistant,
     sandbox: Sandbox,
@@ -142,16 +163,50 @@ async def test_problem_lists_seam_errors_and_warnings(
     assert state.attributes["warnings"] == []
 
 
+@pytest.mark.parametrize("error_code", ["device_disconnected", "device_offline"])
 async def test_offline_error_is_not_a_problem(
     hass: HomeAssistant,
     sandbox: Sandbox,
     sandbox_state: dict[str, Any],
     init_integration: MockConfigEntry,
+    error_code: str,
 ) -> None:
-    """The device_offline error is what the connectivity sensor shows, not a problem."""
+    """The offline errors (device_disconnected; device_offline, deprecated) are what the
+    connectivity sensor shows, not a problem."""
     await sandbox.update_device(
         sandbox_state["normal_device_id"],
-        errors=[{"error_code": "device_offline", "message": "Device is offline"}],
+        errors=[{"error_code": error_code, "message": "Device is offline"}],
     )
     await async_refresh(hass, init_integration)
     assert hass.states.get("binary_sensor.front_door_problem").state == STATE_OFF
+
+
+@pytest.mark.parametrize(
+    ("field", "issue"),
+    [
+        # spec: Salto KS lock warning after an IQ hub reset ("Access code support may be
+        # affected").
+        ("warnings", {"warning_code": "salto_ks_lock_access_code_support_removed"}),
+        # spec 1.1038.0: the accessory keypad's battery is low.
+        ("warnings", {"warning_code": "accessory_keypad_low_battery"}),
+        # spec 1.1038.0: Seam's integration user lacks permissions (a connected account error).
+        ("errors", {"error_code": "insufficient_permissions"}),
+    ],
+)
+async def test_problem_lists_warnings_users_hit(
+    *,
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    init_integration: MockConfigEntry,
+    field: str,
+    issue: dict[str, str],
+) -> None:
+    """Warnings and errors of Seam's newer spec turn the problem sensor on, listed by code."""
+    await sandbox.update_device(
+        sandbox_state["normal_device_id"], **{field: [{**issue, "message": "m"}]}
+    )
+    await async_refresh(hass, init_integration)
+    state = hass.states.get("binary_sensor.front_door_problem")
+    assert state.state == STATE_ON
+    assert state.attributes[field] == list(issue.values())

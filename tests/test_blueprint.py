@@ -321,6 +321,7 @@ async def _at_with_sandbox(
 
 
 @pytest.mark.parametrize("expected_lingering_timers", [True])
+@pytest.mark.parametrize("pin_at_starts_at", [False, True])
 async def test_salto_pin_sent_at_check_in(
     hass: HomeAssistant,
     *,
@@ -330,12 +331,18 @@ async def test_salto_pin_sent_at_check_in(
     calendar: BookingCalendar,
     lock_ids: dict[str, str],
     caplog: pytest.LogCaptureFixture,
+    pin_at_starts_at: bool,
 ) -> None:
-    """Salto KS: the code is made a day ahead without a PIN; the PIN is sent at check-in.
+    """Salto KS: the code is made a day ahead; its PIN is sent when Salto assigns it, up to three
+    days before check-in, at the latest at check-in.
 
+    Seam loads a natively scheduled code 72 hours before its start (the sandbox's default): a
+    code made a day ahead gets its PIN at once and the PIN is sent then. With the other
+    plausible behaviour (``salto_pin_at_starts_at``) the PIN comes, and is sent, at check-in.
     The PIN is in no log line, at debug level, of the integration or the automation.
     """
     caplog.set_level(logging.DEBUG)
+    await sandbox.set_config(salto_pin_at_starts_at=pin_at_starts_at, salto_code_delay_s=0)
     await hass.config.async_set_time_zone("Europe/Berlin")
     await _at_with_sandbox(hass, clock, sandbox, "2030-12-22 23:55:00")
     salto = lock_ids[SALTO]
@@ -344,22 +351,33 @@ async def test_salto_pin_sent_at_check_in(
         CalendarEvent(start=date(2030, 12, 24), end=date(2030, 12, 27), summary="Kim")
     )
 
-    await _at_with_sandbox(hass, clock, sandbox, "2030-12-23 15:00:00")
-    [code] = await _codes(hass, salto)
-    assert code["code"] is None
-    assert code["is_waiting_for_code_assignment"] is True
-    assert sent == []
+    def message(pin: str) -> str:
+        return (
+            f"Guest Kim: {pin} opens {hass.states.get(salto).name} "  # type: ignore[union-attr]
+            "from 2030-12-24 15:00 to 2030-12-27 11:00"
+        )
 
-    # Check-in: Salto assigns the PIN, the next poll sees it, the automation sends it.
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-23 15:00:00")
+    await _at_with_sandbox(hass, clock, sandbox, "2030-12-23 15:01:00")
+    [code] = await _codes(hass, salto)
+    assert code["status"] == "unset"
+    if pin_at_starts_at:
+        assert code["code"] is None
+        assert code["is_waiting_for_code_assignment"] is True
+        assert sent == []
+    else:
+        # Loaded onto the lock a day ahead: the PIN is known, and sent, now.
+        assert code["code"] is not None
+        assert [call.data["message"] for call in sent] == [message(code["code"])]
+
+    # Check-in: the code is active (and, at the latest now, has its PIN, sent once).
     await _at_with_sandbox(hass, clock, sandbox, "2030-12-24 15:00:30")
     [code] = await _codes(hass, salto)
     assert code["code"] is not None
-    assert [call.data["message"] for call in sent] == [
-        f"Guest Kim: {code['code']} opens {hass.states.get(salto).name} "  # type: ignore[union-attr]
-        "from 2030-12-24 15:00 to 2030-12-27 11:00"
-    ]
+    assert code["status"] == "set"
+    assert [call.data["message"] for call in sent] == [message(code["code"])]
 
-    # After check-out the code is gone (Salto removes it at its end, the automation deletes it).
+    # After check-out the code is gone (Seam removes it at its end, the automation deletes it).
     await _at_with_sandbox(hass, clock, sandbox, "2030-12-27 11:15:00")
     assert await _codes(hass, salto) == []
     assert len(sent) == 1

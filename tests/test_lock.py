@@ -250,6 +250,7 @@ async def test_not_remotely_operable(
     assert err.value.translation_key == f"cannot_remotely_{service}_salto"
     assert "Server Room cannot be" in str(err.value)
     assert "pass-through waiver" in str(err.value)
+    assert "contact Seam to configure your IQ hubs" in str(err.value)
     assert await sandbox.requests() == {}
     assert hass.states.get(SERVER_ROOM).state == LockState.LOCKED
 
@@ -344,11 +345,31 @@ async def test_changed_by_from_activity(
     assert hass.states.get(FRONT_DOOR).attributes["changed_by"] == "manual"
 
 
+async def test_salto_unlock_stays_until_seam_reports_otherwise(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """Without the relock assumption (the sandbox's default: no Seam document describes a
+    momentary Salto KS web unlock), an unlocked Salto lock stays unlocked over polls."""
+    await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    await asyncio.sleep(0.7)
+    await async_refresh(hass, init_integration)
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=16))
+    await hass.async_block_till_done()
+    assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED
+
+    await _async_call(hass, SERVICE_LOCK, FRONT_DOOR)
+    assert hass.states.get(FRONT_DOOR).state == LockState.LOCKED
+
+
 async def test_salto_momentary_unlock_shows_unlocked_then_locked(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
 ) -> None:
-    """A Salto KS web unlock is momentary: unlocked, then locked again at the next poll."""
-    await sandbox.set_unlock_behavior("salto_lock_front_door", 0.5)
+    """With the sandbox's relock assumption (salto_relock_after_s): unlocked, then locked
+    again at the next poll."""
+    await sandbox.set_config(salto_relock_after_s=0.5)
 
     await _async_call(hass, SERVICE_UNLOCK, FRONT_DOOR)
     assert hass.states.get(FRONT_DOOR).state == LockState.UNLOCKED

@@ -1,6 +1,7 @@
 """Tests of the repair issues and the fix flow that re-links a disconnected account (sandbox)."""
 
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from functools import partial
 from http import HTTPStatus
 from typing import Any
@@ -22,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.seam.const import DOMAIN
-from tests import async_poll, sign_in_on_webview
+from tests import async_poll, async_refresh, sign_in_on_webview
 from tests.sandbox import Sandbox
 
 FRONT_DOOR = "salto_lock_front_door"
@@ -39,6 +40,15 @@ LIMIT_EXCEEDED = {
     "error_code": "salto_ks_subscription_limit_exceeded",
     "message": "Subscription limit exceeded",
     "is_connected_account_error": True,
+}
+INSUFFICIENT_PERMISSIONS = {
+    "error_code": "insufficient_permissions",
+    "message": "The Seam integration user lacks permissions",
+    "is_connected_account_error": True,
+}
+REAUTHORIZATION_REQUESTED = {
+    "warning_code": "account_reauthorization_requested",
+    "message": "Reauthorize this account with a new Connect Webview",
 }
 LIMIT_ALMOST_REACHED = {
     "warning_code": "salto_ks_subscription_limit_almost_reached",
@@ -324,3 +334,120 @@ async def test_subscription_limit_issues(
     await poll()
     assert issue_registry.async_get_issue(DOMAIN, exceeded_id) is None
     assert issue_registry.async_get_issue(DOMAIN, almost_id) is None
+
+
+async def _poll_an_hour_later(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """A poll once the connected accounts are due to be read again (hourly; an hour after
+    setup the first time)."""
+    with patch("custom_components.seam.issues.ACCOUNTS_READ_INTERVAL", timedelta(0)):
+        await async_refresh(hass, entry)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_reauthorization_requested_offers_the_relink(
+    hass: HomeAssistant,
+    client: TestClient[Any, Any],
+    sandbox: Sandbox,
+    account_id: str,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Seam's account warning account_reauthorization_requested (on the connected account, not
+    its locks): a fixable warning that re-links the account before Seam disconnects it."""
+    await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await sandbox.reset_requests()
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert (await sandbox.requests())["/connected_accounts/list"] == 1
+
+    issue_id = f"account_reauthorization_requested_{account_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["account"] == "Salto KS"
+    assert "Front Door" in issue.translation_placeholders["locks"]
+    texts = await _issue_texts(hass, issue)
+    assert any("disconnects it" in text for text in texts)
+    # The lock still works meanwhile.
+    assert hass.states.get("lock.front_door").state == LockState.LOCKED
+
+    # The accounts are read at most once an hour: the next poll adds no request for them.
+    await sandbox.reset_requests()
+    await async_refresh(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert "/connected_accounts/list" not in await sandbox.requests()
+
+    # Relinked: Seam clears the warning (the sandbox's webview links a new account instead, so
+    # clear it the way Seam would); the next read of the accounts deletes the issue.
+    result = await _post(client, FIX_URL, {"handler": DOMAIN, "issue_id": issue_id})
+    assert result["step_id"] == "confirm"
+    flow_url = f"{FIX_URL}/{result['flow_id']}"
+    result = await _post(client, flow_url)
+    assert result["type"] == "external"
+    await sandbox.update_connected_account(account_id, warnings=[])
+    assert 'id="success"' in await sign_in_on_webview(result["url"])
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert (await _post(client, flow_url))["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_reauthorization_not_raised_while_disconnected(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    account_id: str,
+    disconnected: str,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A disconnected account's issue says it all: no reauthorization warning besides."""
+    await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
+    await sandbox.reset_requests()
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert (await sandbox.requests())["/connected_accounts/list"] == 1
+    assert ir.async_get(hass).async_get_issue(DOMAIN, disconnected) is not None
+    issues = {issue_id for (_, issue_id) in ir.async_get(hass).issues}
+    assert f"account_reauthorization_requested_{account_id}" not in issues
+
+
+async def test_insufficient_permissions_issue(
+    hass: HomeAssistant, poll: Poll, sandbox: Sandbox, account_id: str
+) -> None:
+    """Seam's account error insufficient_permissions (spec 1.1038.0) on a Salto KS lock: a
+    fixable issue (link the account again) that names what Salto KS needs."""
+    await sandbox.update_device(FRONT_DOOR, errors=[INSUFFICIENT_PERMISSIONS])
+    await poll()
+
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"insufficient_permissions_{account_id}")
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders == {"account": "Salto KS", "locks": "Front Door"}
+    assert any("Site Admin" in text for text in await _issue_texts(hass, issue))
+
+    await sandbox.update_device(FRONT_DOOR, errors=[])
+    await poll()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue.issue_id) is None
+
+
+async def test_account_warnings_read_once_loaded_and_again_after_a_failure(
+    hass: HomeAssistant, sandbox: Sandbox, account_id: str, mock_config_entry: MockConfigEntry
+) -> None:
+    """The accounts are not read during setup (even when due), and a failed read is retried
+    with the next poll."""
+    await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
+    issue_id = f"account_reauthorization_requested_{account_id}"
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.seam.issues.ACCOUNTS_READ_INTERVAL", timedelta(0)):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert "/connected_accounts/list" not in await sandbox.requests()
+
+    await sandbox.fault("/connected_accounts/list", "outage", count=1)
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    await _poll_an_hour_later(hass, mock_config_entry)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert (await sandbox.requests())["/connected_accounts/list"] == 2

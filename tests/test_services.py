@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 import json
 import logging
 from pathlib import Path
@@ -45,7 +45,8 @@ SALTO = "salto_lock_front_door"
 OFFLINE = "salto_lock_back_office"
 SMALL_LIMIT = "salto_lock_meeting_room"  # max_active_codes_supported: 2
 AUGUST = "august_device_1"  # reports no supported code lengths: any length is accepted
-SCHLAGE = "schlage_device_id"
+SCHLAGE = "schlage_device_id"  # codes of 4-8 digits (Seam's Schlage example)
+PATIO = "august_device_2"  # codes of 4-8 digits, names of 1-12 characters (Seam's sample)
 # Salto KS PINs have 6 to 10 digits (Seam's Salto KS guide).
 PIN_RE = re.compile(r"^\d{6,10}$")
 
@@ -152,6 +153,8 @@ async def test_create_ongoing_salto_code_waits_for_pin(
             "starts_at": None,
             "ends_at": None,
             "is_waiting_for_code_assignment": False,
+            "errors": [],
+            "warnings": [],
             "recovered": False,
             "lock_offline": False,
         }
@@ -576,10 +579,11 @@ async def test_readme_guest_code_automation(
 ) -> None:
     """The README's booking automations, end to end with the sandbox's clock.
 
-    The code starts in the future, so Salto KS has no PIN for it yet: the create answers at
-    once without one and nothing is sent. When the sandbox's clock reaches the code's start,
-    Salto assigns the PIN; the next poll sees it and fires seam_access_code_ready, and the
-    second automation sends that PIN. The PIN never reaches a state or the log.
+    The code starts years ahead, so Salto KS has no PIN for it yet: the create answers at
+    once without one and nothing is sent. When the sandbox's clock passes the code's start
+    (Seam loads it with its PIN 72 hours before), the next poll sees the PIN and fires
+    seam_access_code_ready, and the second automation sends that PIN. The PIN never reaches a
+    state or the log.
     """
     await hass.config.async_set_time_zone("Europe/Berlin")
     await sandbox.set_config(salto_code_delay_s=0.1)
@@ -657,11 +661,15 @@ actions:
 """
 
 
-async def _create_expired_codes(sandbox: Sandbox) -> None:
+async def _create_expired_codes(sandbox: Sandbox, expired_codes: str = "fail_removal") -> None:
     """Create two expired time-bound codes and a current one straight at Seam.
 
-    (The create action refuses an end in the past.)
+    (The create action refuses an end in the past.) Seam deletes an ended code by itself
+    (lifecycle-of-access-codes.mdx); the codes that stay are those whose removal failed
+    (``fail_removal``: status removing, error failed_to_remove_from_device) or, after the
+    change that page announces, every ended code (``keep``).
     """
+    await sandbox.set_config(expired_codes=expired_codes)
     now = dt_util.utcnow()
     async with aiohttp.ClientSession() as session:
         for device_id, name, ends_at in (
@@ -702,11 +710,12 @@ async def test_readme_delete_expired_codes_automation(
     assert (await sandbox.requests())["/access_codes/delete"] == 2
 
 
+@pytest.mark.parametrize("expired_codes", ["fail_removal", "keep"])
 async def test_delete_expired_answers_what_it_deleted(
-    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId, expired_codes: str
 ) -> None:
     """The response lists each lock's deleted codes, without a PIN; a lock without any: []."""
-    await _create_expired_codes(sandbox)
+    await _create_expired_codes(sandbox, expired_codes)
     salto, august, schlage = lock_id(SALTO), lock_id(AUGUST), lock_id(SCHLAGE)
 
     response = await _call(hass, "delete_expired_access_codes", [salto, august, schlage])
@@ -716,6 +725,9 @@ async def test_delete_expired_answers_what_it_deleted(
     assert deleted == {salto: ["Expired"], august: ["Expired too"], schlage: []}
     [expired] = response[august]["deleted"]
     assert "code" not in expired
+    if expired_codes == "fail_removal":
+        assert expired["status"] == "removing"
+        assert expired["errors"] == ["failed_to_remove_from_device"]
     assert expired["type"] == "time_bound"
     assert dt_util.parse_datetime(expired["ends_at"]) < dt_util.utcnow()
     assert [c["name"] for c in await _codes(hass, august)] == ["Current"]
@@ -725,7 +737,7 @@ async def test_delete_expired_failure_names_the_code(
     hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
 ) -> None:
     """A deletion Seam refuses fails the action with the code's name and Seam's reason."""
-    await _create_expired_codes(sandbox)
+    await _create_expired_codes(sandbox, "keep")
     await sandbox.fault(
         "/access_codes/delete", "attempt_error", error_type="failed", message="lock busy"
     )
@@ -769,6 +781,11 @@ LATER = "2030-01-03T10:00:00+00:00"
         ),
         (SALTO, {"name": "G", "code": "123456"}, "code_not_allowed_salto", "Front Door is a Salto"),
         (AUGUST, {"name": "G", "code": "12a4"}, "code_not_digits", "digits only"),
+        # The seeded locks' real code requirements (sandbox/lib/seed-names.mjs).
+        (SCHLAGE, {"name": "G", "code": "123"}, "code_length_unsupported", "4, 5, 6, 7, 8 digits"),
+        (PATIO, {"name": "Guest Kimberly Smith"}, "name_invalid", "1 to 12 characters"),
+        (PATIO, {"name": "G", "code": "123"}, "code_length_unsupported", "4, 5, 6, 7, 8 digits"),
+        (PATIO, {"name": "G", "code": "123456789"}, "code_length_unsupported", None),
         (AUGUST, {"name": "G", "code": "\uff11\uff12\uff13\uff14"}, "code_not_digits", None),
         # The August lock reports no lengths: the spec's 4 to 12 digits (found by the fuzzer).
         (AUGUST, {"name": "G", "code": "123"}, "code_length_invalid", "4 to 12 digits"),
@@ -989,18 +1006,18 @@ async def test_name_length_from_code_constraints(
 ) -> None:
     """A lock's name_length constraint limits names; without one, Seam decides."""
     await sandbox.update_device(
-        AUGUST,
+        SCHLAGE,
         properties={"code_constraints": [{"constraint_type": "name_length", "max_length": 10}]},
     )
     await sandbox.reset_requests()
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "create_access_code", lock_id(AUGUST), name="x" * 11, code="1234")
+        await _call(hass, "create_access_code", lock_id(SCHLAGE), name="x" * 11, code="1234")
     assert err.value.translation_key == "name_invalid"
     assert "must have 1 to 10 characters" in str(err.value)
     assert await _writes(sandbox) == {}
 
     # A lock without the constraint: a long name goes to Seam.
-    created = await _august_code(hass, lock_id(SCHLAGE), name="y" * 80, code="4321")
+    created = await _august_code(hass, lock_id(AUGUST), name="y" * 80, code="4321")
     assert created["name"] == "y" * 80
 
 
@@ -1614,3 +1631,93 @@ async def test_no_pin_in_logs(
         for pin in generated + ([] if is_echo else custom):
             assert pin not in message, name
             assert pin not in exc_text, name
+
+
+async def test_delete_expired_leaves_codes_seam_is_removing(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """At its end Seam removes a code by itself (removing, then gone): nothing to delete."""
+    await sandbox.set_config(code_removal_delay_s=60)
+    await _create_expired_codes(sandbox, "delete")
+    [removing] = [c for c in await _codes(hass, lock_id(AUGUST)) if c["name"] == "Expired too"]
+    assert removing["status"] == "removing"
+    assert removing["errors"] == []
+
+    response = await _call(hass, "delete_expired_access_codes", lock_id(AUGUST))
+
+    assert response == {lock_id(AUGUST): {"deleted": []}}
+    assert (await sandbox.requests()).get("/access_codes/delete", 0) == 0
+
+
+async def test_codes_answer_seams_errors_and_warnings(
+    hass: HomeAssistant, sandbox: Sandbox, lock_id: LockId
+) -> None:
+    """The access code actions answer a code's Seam errors and warnings by code, such as
+    spec 1.1038.0's code_constraints_violated and delay_in_issuing."""
+    created = await _call(
+        hass,
+        "create_access_code",
+        lock_id(SALTO),
+        name="Guest",
+        starts_at="2030-06-01 15:00",
+        ends_at="2030-06-03 11:00",
+    )
+    assert created is not None
+    access_code_id = created[lock_id(SALTO)]["access_code_id"]
+    assert (created[lock_id(SALTO)]["errors"], created[lock_id(SALTO)]["warnings"]) == ([], [])
+    for kind in ("code_constraints_violated", "delay_in_issuing"):
+        await sandbox.control(
+            "access_codes/problem", {"access_code_id": access_code_id, "kind": kind}
+        )
+
+    [code] = await _codes(hass, lock_id(SALTO))
+    assert code["errors"] == ["code_constraints_violated"]
+    assert code["warnings"] == ["delay_in_issuing"]
+
+
+@pytest.mark.parametrize("pin_at_starts_at", [False, True])
+async def test_salto_code_in_a_month_gets_its_pin_event(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    lock_id: LockId,
+    init_integration: MockConfigEntry,
+    pin_at_starts_at: bool,
+) -> None:
+    """A Salto KS code made for a month from now: seam_access_code_ready fires once, when Salto's
+    PIN arrives: 72 hours before the start (Seam's native scheduling) or, with the other
+    plausible behaviour, at the start; never before, and without the PIN."""
+    await sandbox.set_config(salto_code_delay_s=0, salto_pin_at_starts_at=pin_at_starts_at)
+    entity_id = lock_id(SALTO)
+    ready: list[dict[str, Any]] = []
+    hass.bus.async_listen("seam_access_code_ready", lambda event: ready.append(dict(event.data)))
+    starts = dt_util.utcnow() + timedelta(days=30)
+    created = await _call(
+        hass,
+        "create_access_code",
+        entity_id,
+        name="Guest",
+        starts_at=starts.isoformat(),
+        ends_at=(starts + timedelta(days=2)).isoformat(),
+    )
+    assert created is not None
+    access_code_id = created[entity_id]["access_code_id"]
+    assert created[entity_id]["code"] is None
+    arrives = starts if pin_at_starts_at else starts - timedelta(hours=72)
+
+    async def at(moment: datetime) -> None:
+        sandbox_now = dt_util.parse_datetime(await sandbox.advance_clock(0))
+        assert sandbox_now is not None
+        await sandbox.advance_clock(max((moment - sandbox_now).total_seconds(), 0))
+        await async_refresh(hass, init_integration)
+        await hass.async_block_till_done()
+
+    await at(arrives - timedelta(minutes=5))
+    assert ready == []
+    await at(arrives + timedelta(seconds=2))
+    assert [event["access_code_id"] for event in ready] == [access_code_id]
+    assert "code" not in ready[0]
+    [code] = await _codes(hass, entity_id)
+    assert code["code"] is not None
+    assert code["status"] == ("set" if pin_at_starts_at else "unset")
+    await at(starts + timedelta(seconds=2))
+    assert len(ready) == 1

@@ -20,8 +20,9 @@ from .seam_api import Device
 # Entities only read the coordinator's data.
 PARALLEL_UPDATES = 0
 
-# Shown by the connectivity sensor instead.
-OFFLINE_ERROR_CODE = "device_offline"
+# Shown by the connectivity sensor instead. Seam's spec: device error ``device_disconnected``
+# ("the device is disconnected"), which replaces the deprecated ``device_offline``.
+OFFLINE_ERROR_CODES = frozenset({"device_disconnected", "device_offline"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,9 +37,9 @@ class SeamBinarySensorEntityDescription(BinarySensorEntityDescription):
 
 
 def _problem_codes(device: Device) -> dict[str, Any]:
-    """Seam's error and warning codes for a device, except the offline error."""
+    """Seam's error and warning codes for a device, except the offline errors."""
     return {
-        "errors": [issue.code for issue in device.errors if issue.code != OFFLINE_ERROR_CODE],
+        "errors": [issue.code for issue in device.errors if issue.code not in OFFLINE_ERROR_CODES],
         "warnings": [issue.code for issue in device.warnings],
     }
 

@@ -6,33 +6,75 @@ copies a connected account's errors onto each of its devices. Per connected acco
 - ``account_disconnected`` (error ``account_disconnected``): fixable for Salto KS accounts, by
   signing in again in a new Connect Webview (the fix flow is in repairs.py); for other
   providers, it says to reconnect the account in the Seam Console.
+- ``insufficient_permissions`` (error; spec 1.1038.0: Seam's integration user lacks
+  permissions in the provider's system, so Seam "cannot manage access codes or unlock the
+  device"): fixable for Salto KS accounts by linking the account again, as the spec advises;
+  otherwise it says to grant the permissions or reauthorize in the Seam Console.
 - ``salto_ks_subscription_limit_exceeded`` (error) and
   ``salto_ks_subscription_limit_almost_reached`` (warning): informational, with what to do.
 
-An issue goes away by itself on the first poll in which no lock of the account reports it. The
-issue texts name the account's type and its locks, never the account's e-mail address.
+One warning lives on the connected account only, not on its devices, so the connected accounts
+are read too, with a poll once an hour (one request; the first an hour after setup):
+
+- ``account_reauthorization_requested`` (spec: "requires reauthorization using a new Connect
+  Webview ... Delaying reauthorization too long will eventually cause the Connected Account to
+  become disconnected"): a warning, fixable for Salto KS accounts with the same re-link flow,
+  so it can be done before the account disconnects. Not raised while the account is
+  disconnected (that issue says it all).
+
+An issue goes away by itself on the first poll (for the account warning: the first read of the
+accounts) in which Seam no longer reports it. The issue texts name the account's type and its
+locks, never the account's e-mail address.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .seam_api import Device
+from .seam_api import Device, SeamClient, SeamError
 
 ISSUE_ACCOUNT_DISCONNECTED = "account_disconnected"
-ISSUE_ACCOUNT_DISCONNECTED_OTHER = "account_disconnected_other"
 ISSUE_SUBSCRIPTION_LIMIT_EXCEEDED = "salto_ks_subscription_limit_exceeded"
 ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED = "salto_ks_subscription_limit_almost_reached"
+ISSUE_INSUFFICIENT_PERMISSIONS = "insufficient_permissions"
+ISSUE_REAUTHORIZATION_REQUESTED = "account_reauthorization_requested"
 
 # Seam error or warning code on a lock -> the issue it raises for the lock's connected account.
 _ISSUE_CODES = {
     "account_disconnected": ISSUE_ACCOUNT_DISCONNECTED,
+    "insufficient_permissions": ISSUE_INSUFFICIENT_PERMISSIONS,
     "salto_ks_subscription_limit_exceeded": ISSUE_SUBSCRIPTION_LIMIT_EXCEEDED,
     "salto_ks_subscription_limit_almost_reached": ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED,
 }
+# Issues a Salto KS account's re-link (repairs.py) fixes -> the translation that says what to
+# do instead for an account of another provider.
+_OTHER_PROVIDER_TRANSLATION_KEYS = {
+    ISSUE_ACCOUNT_DISCONNECTED: "account_disconnected_other",
+    ISSUE_INSUFFICIENT_PERMISSIONS: "insufficient_permissions_other",
+    ISSUE_REAUTHORIZATION_REQUESTED: "account_reauthorization_requested_other",
+}
+_WARNINGS = frozenset({ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED, ISSUE_REAUTHORIZATION_REQUESTED})
+# The connected accounts are read at most this often (their warnings are not urgent).
+ACCOUNTS_READ_INTERVAL = timedelta(hours=1)
+
+
+@dataclass
+class _Accounts:
+    """The connected accounts' warnings as last read, per config entry."""
+
+    read_at: datetime | None = None
+    reading: bool = False
+    # Connected account id -> its warning codes.
+    warnings: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+_ACCOUNTS: dict[str, _Accounts] = {}
 
 # An issue names this many of the account's locks at most.
 MAX_LOCK_NAMES = 5
@@ -58,24 +100,46 @@ def _account_type(lock: Device) -> str:
 
 @callback
 def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable[Device]) -> None:
-    """Raise the issues the locks report, and delete the entry's issues no lock reports now."""
+    """Raise the issues the locks report, delete the entry's issues no lock reports now.
+
+    Read the connected accounts' warnings too when due.
+    """
+    accounts = _ACCOUNTS.setdefault(entry.entry_id, _Accounts())
+    _async_raise_issues(hass, entry, locks, accounts)
+    _async_read_accounts_when_due(hass, entry, accounts)
+
+
+@callback
+def _async_raise_issues(
+    hass: HomeAssistant, entry: ConfigEntry, locks: Iterable[Device], accounts: _Accounts
+) -> None:
+    """Raise the issues the locks (and their accounts) report; delete the entry's others."""
     # (issue, connected account id) -> the account's locks that report it, by device id.
+    locks = list(locks)
     reported: dict[tuple[str, str], dict[str, Device]] = {}
     for lock in locks:
         for problem in (*lock.errors, *lock.warnings):
             if (issue := _ISSUE_CODES.get(problem.code)) is not None:
                 reported.setdefault((issue, lock.connected_account_id), {})[lock.device_id] = lock
+    for lock in locks:
+        if ISSUE_REAUTHORIZATION_REQUESTED in accounts.warnings.get(lock.connected_account_id, ()):
+            key = (ISSUE_REAUTHORIZATION_REQUESTED, lock.connected_account_id)
+            reported.setdefault(key, {})[lock.device_id] = lock
     wanted: set[str] = set()
     for (issue, account_id), account_locks in reported.items():
         if issue == ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED and (
             (ISSUE_SUBSCRIPTION_LIMIT_EXCEEDED, account_id) in reported
         ):
             continue  # the limit is reached already: that issue says it all
+        if issue == ISSUE_REAUTHORIZATION_REQUESTED and (
+            (ISSUE_ACCOUNT_DISCONNECTED, account_id) in reported
+        ):
+            continue  # disconnected already: that issue says it all
         first = next(iter(account_locks.values()))
-        fixable = issue == ISSUE_ACCOUNT_DISCONNECTED and first.is_salto
+        fixable = issue in _OTHER_PROVIDER_TRANSLATION_KEYS and first.is_salto
         translation_key = issue
-        if issue == ISSUE_ACCOUNT_DISCONNECTED and not fixable:
-            translation_key = ISSUE_ACCOUNT_DISCONNECTED_OTHER
+        if issue in _OTHER_PROVIDER_TRANSLATION_KEYS and not fixable:
+            translation_key = _OTHER_PROVIDER_TRANSLATION_KEYS[issue]
         issue_id = f"{issue}_{account_id}"
         wanted.add(issue_id)
         ir.async_create_issue(
@@ -84,11 +148,7 @@ def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable
             issue_id,
             is_fixable=fixable,
             is_persistent=False,
-            severity=(
-                ir.IssueSeverity.WARNING
-                if issue == ISSUE_SUBSCRIPTION_LIMIT_ALMOST_REACHED
-                else ir.IssueSeverity.ERROR
-            ),
+            severity=ir.IssueSeverity.WARNING if issue in _WARNINGS else ir.IssueSeverity.ERROR,
             translation_key=translation_key,
             translation_placeholders={
                 "account": _account_type(first),
@@ -104,6 +164,42 @@ def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable
             and entry_issue.data.get(DATA_ENTRY_ID) == entry.entry_id
         ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def _async_read_accounts_when_due(
+    hass: HomeAssistant, entry: ConfigEntry, accounts: _Accounts
+) -> None:
+    """Read the connected accounts' warnings in the background if the last read is old."""
+    now = dt_util.utcnow()
+    if accounts.read_at is None:
+        # Not at setup: the first read comes with a poll an interval later.
+        accounts.read_at = now
+    if accounts.reading or now - accounts.read_at < ACCOUNTS_READ_INTERVAL:
+        return
+    if entry.state is not ConfigEntryState.LOADED:
+        return  # the first poll of a setup: read after the next one
+    coordinator = entry.runtime_data
+    client: SeamClient = coordinator.client
+    accounts.reading = True
+
+    async def read() -> None:
+        try:
+            connected = await client.list_connected_accounts()
+        except SeamError:
+            return  # tried again after the next poll
+        finally:
+            accounts.reading = False
+        accounts.read_at = now
+        warnings = {
+            account.connected_account_id: frozenset(w.code for w in account.warnings)
+            for account in connected
+        }
+        if warnings != accounts.warnings:
+            accounts.warnings = warnings
+            _async_raise_issues(hass, entry, coordinator.data.values(), accounts)
+
+    entry.async_create_background_task(hass, read(), f"{DOMAIN} read connected accounts")
 
 
 ISSUE_PUSH_UNAVAILABLE = "push_unavailable"

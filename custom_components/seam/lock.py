@@ -23,7 +23,8 @@ PARALLEL_UPDATES = 0
 ACTION_TIMEOUT = 10.0
 ACTION_POLL_INTERVAL = 0.5
 # The longest a command's assumed result is shown when Seam reports no newer state (seconds):
-# a Salto KS web unlock is momentary, and such a lock may never report itself unlocked.
+# a lock may relock by itself after a remote unlock (Seam documents none for Salto KS), and may
+# never report itself unlocked.
 ASSUMED_STATE_TIMEOUT = 15.0
 
 

@@ -1,6 +1,9 @@
-"""The fix flow of the ``account_disconnected`` repair issue (issues.py raises the issues).
+"""The fix flow of the account repair issues (issues.py raises the issues).
 
-It re-links a disconnected Salto KS account through a new Seam Connect Webview.
+It re-links a Salto KS account through a new Seam Connect Webview: one that is disconnected
+(``account_disconnected``), that Seam asks to reauthorize before it disconnects it
+(``account_reauthorization_requested``), or whose Seam user lacks permissions
+(``insufficient_permissions``).
 """
 
 from typing import TYPE_CHECKING, Any, override
@@ -28,11 +31,10 @@ if TYPE_CHECKING:
 class AccountDisconnectedRepairFlow(
     ConnectWebviewFlow[RepairsFlowContext, RepairsFlowResult], RepairsFlow
 ):
-    """Re-link a disconnected Salto KS account through a new Connect Webview.
+    """Re-link a Salto KS account through a new Connect Webview.
 
     Once the webview is authorized the flow finishes (Home Assistant deletes the issue) and
-    the locks are polled again: if Seam still reports the account disconnected, the issue
-    comes back.
+    the locks are polled again: if Seam still reports the problem, the issue comes back.
     """
 
     _entry: SeamConfigEntry
@@ -89,5 +91,5 @@ class AccountDisconnectedRepairFlow(
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """Create the fix flow of a fixable issue (only ``account_disconnected`` is fixable)."""
+    """Create the fix flow of a fixable issue (each is fixed by re-linking the account)."""
     return AccountDisconnectedRepairFlow(str((data or {}).get(DATA_ENTRY_ID)))

@@ -390,10 +390,14 @@ async def _async_delete_access_code(target: _Target, data: Mapping[str, Any]) ->
 async def _async_delete_expired_access_codes(
     target: _Target, data: Mapping[str, Any]
 ) -> ServiceResponse:
-    """Delete the lock's time-bound codes whose end has passed; answer what was deleted.
+    """Delete the lock's time-bound codes whose end has passed that Seam still lists.
 
-    Codes Seam is already removing are left alone. Every expired code is tried; if any
-    deletion fails, the action fails after the others were deleted, naming Seam's reason.
+    Seam removes an ended code by itself (status ``removing``, then it is deleted: Seam's
+    "Lifecycle of access codes"), so this is for the codes that stay: those whose removal
+    failed (``failed_to_remove_from_device``, ``failed_to_expire``), and ended codes Seam keeps
+    listed (the same page announces that expired codes will stay until deleted). Codes Seam is
+    removing without an error are left alone. Every such code is tried; if any deletion fails,
+    the action fails after the others were deleted, naming Seam's reason.
     """
     client = target.coordinator.client
     codes = await target.call(client.list_access_codes(target.device_id))
@@ -404,7 +408,7 @@ async def _async_delete_expired_access_codes(
         if access_code.type == "time_bound"
         and access_code.ends_at is not None
         and access_code.ends_at <= now
-        and access_code.status != STATUS_REMOVING
+        and (access_code.status != STATUS_REMOVING or access_code.removal_failed)
     ]
     results = await asyncio.gather(
         *(client.delete_access_code(access_code.access_code_id) for access_code in expired),
@@ -604,6 +608,10 @@ def _code_response(access_code: AccessCode) -> dict[str, Any]:
         "is_waiting_for_code_assignment": (
             access_code.is_waiting_for_code_assignment or access_code.code is None
         ),
+        # Seam's error and warning codes of the access code (e.g. code_constraints_violated,
+        # failed_to_remove_from_device, delay_in_issuing).
+        "errors": [error.code for error in access_code.errors],
+        "warnings": [warning.code for warning in access_code.warnings],
     }
 
 

@@ -3,7 +3,7 @@
 import { createHash, randomInt } from "node:crypto"
 
 import { addSaltoConnectedAccount } from "./state.mjs"
-import { isLockDevice, isSaltoDevice, LOCK_DEVICE_TYPES } from "./devices.mjs"
+import { isLockDevice, isSaltoDevice, LOCK_DEVICE_TYPES, SALTO_PIN_LENGTHS, snapshotIssues } from "./devices.mjs"
 import { badRequest, HttpError, MAX_TIMEOUT_MS, notFound, sendOk } from "./http.mjs"
 import { webhookRoutes } from "./webhooks.mjs"
 
@@ -64,10 +64,19 @@ const requireString = (params, key) => {
   return value
 }
 
+/** A 400 invalid_input for a parameter of the wrong type, with zod-formatted
+ * validation_errors, as Seam's fake (@seamapi/fake-seam-connect) answers. */
+const wrongType = (key, expected, value) => {
+  const message = `Expected ${expected}, received ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}`
+  return new HttpError(400, "invalid_input", `${key}: ${message}`, {
+    validation_errors: { _errors: [], [key]: { _errors: [message] } },
+  })
+}
+
 const optionalString = (params, key) => {
   const value = params[key]
   if (value == null) return undefined
-  if (typeof value !== "string") throw badRequest(`Expected string for "${key}"`)
+  if (typeof value !== "string") throw wrongType(key, "string", value)
   return value
 }
 
@@ -141,43 +150,131 @@ const secondsToMs = (seconds) =>
 export const sandboxNow = (sandbox) => Date.now() + (sandbox.config.clock_offset_s ?? 0) * 1000
 
 /**
- * Apply the Salto KS access code schedules due by the sandbox clock: a future time-bound code
- * gets its PIN at starts_at and goes `set` (Salto keeps its user "unsubscribed" until then:
- * docs/brand-guides/salto-ks-access-control-system/programming-code-based-salto-ks-credentials.md),
- * and is removed from the lock at ends_at (status `unset`, event
- * access_code.removed_from_device, an event type of the spec). Runs before every API request
- * and when the clock moves.
+ * Apply the access code schedules due by the sandbox clock. Runs before every API request,
+ * every second, and when the clock moves.
+ *
+ * Salto KS codes are natively scheduled (low-level-apis/smart-locks/access-codes/index.mdx,
+ * "Native Scheduling": "Seam will preload access codes onto the device a full 72 hours before
+ * the starts_at timestamp of a time-bound code"; Salto is in its "Supported Providers" table):
+ * - a future code waits, `unset` with `code: null`, until `native_scheduling_window_s` (72 h)
+ *   before its start (the Salto guide, salto-locks/get-started-with-salto-locks.mdx, lists a
+ *   code starting years later with `code: null`, `status: 'unset'`,
+ *   `is_waiting_for_code_assignment: true`); then Salto's PIN is assigned and Seam emits
+ *   `access_code.scheduled_on_device`, which carries `code` (spec: that event requires `code`);
+ *   the code stays `unset` (lifecycle-of-access-codes.mdx, "1. unset": "the access code remains
+ *   in an unset state until the starts_at time");
+ * - at starts_at it goes `set` with `access_code.set_on_device` (same page, "3. set": "For
+ *   natively scheduled codes, you can expect the access_code.set_on_device event to be emitted
+ *   when the starts_at activation time is reached").
+ * The switch `salto_pin_at_starts_at` (the other plausible behaviour, in no Seam document)
+ * keeps the PIN back until starts_at: no scheduled_on_device, the PIN with set_on_device.
+ *
+ * Every time-bound code, of any lock, ends as lifecycle-of-access-codes.mdx says ("4.
+ * removing": when "its ends_at time has been reached, Seam initiates the process to remove the
+ * code from the device. The access code then transitions to the removing state"; "5.": "the
+ * access code object is also deleted from Seam's database ... you will encounter a 404"):
+ * see expireCode.
  */
 export const applyCodeSchedules = (sandbox) => {
-  const db = sandbox.world.db
+  const { world, config } = sandbox
+  const db = world.db
   const now = sandboxNow(sandbox)
   for (const code of db.getState().access_codes) {
-    if (code.type !== "time_bound" || code.ends_at == null) continue
+    if (code.type !== "time_bound" || code.ends_at == null || code.is_managed === false) continue
     const device = db.getState().devices.find((d) => d.device_id === code.device_id)
-    if (!isSaltoDevice(device)) continue
-    if (new Date(code.ends_at).getTime() <= now) {
-      if (code.status !== "unset" || code.is_scheduled_on_device) {
-        db.updateAccessCode({
-          access_code_id: code.access_code_id,
-          status: "unset",
-          is_scheduled_on_device: false,
-          is_waiting_for_code_assignment: false,
-        })
-        addCodeEvent(db, code, device, "access_code.removed_from_device", now)
+    if (Date.parse(code.ends_at) <= now) {
+      expireCode(sandbox, code, device, now)
+      continue
+    }
+    const startsAt = Date.parse(code.starts_at)
+    if (
+      isSaltoDevice(device) &&
+      code.is_waiting_for_code_assignment &&
+      world.codesWaitingForStart.has(code.access_code_id)
+    ) {
+      if (saltoLoadTime(config, startsAt) <= now) {
+        world.codesWaitingForStart.delete(code.access_code_id)
+        assignSaltoCode(sandbox, code.access_code_id)
       }
     } else if (
-      code.is_waiting_for_code_assignment &&
-      sandbox.world.codesWaitingForStart.has(code.access_code_id) &&
-      new Date(code.starts_at).getTime() <= now
+      !code.is_waiting_for_code_assignment &&
+      code.is_scheduled_on_device &&
+      code.status === "unset" &&
+      startsAt <= now
     ) {
-      sandbox.world.codesWaitingForStart.delete(code.access_code_id)
-      assignSaltoCode(sandbox, code.access_code_id)
+      db.updateAccessCode({ access_code_id: code.access_code_id, status: "set" })
+      addCodeEvent(db, code, device, "access_code.set_on_device", { code: code.code }, sandbox)
     }
   }
 }
 
-const addCodeEvent = (db, code, device, event_type, nowMs, extra = {}) => {
-  const at = new Date(nowMs ?? Date.now()).toISOString()
+/** When Salto loads a future code (and its PIN is known): see applyCodeSchedules. */
+const saltoLoadTime = (config, startsAtMs) =>
+  config.salto_pin_at_starts_at ? startsAtMs : startsAtMs - config.native_scheduling_window_s * 1000
+
+/**
+ * A time-bound code past its ends_at, by the control API's `expired_codes`:
+ * - "delete" (lifecycle-of-access-codes.mdx, "4. removing" then "5. ... deleted from Seam"):
+ *   `removing`, then after `code_removal_delay_s` the code is gone (404) with
+ *   access_code.removed_from_device ("An access code was removed from a device", spec events);
+ * - "keep": the change the same page announces ("Seam is modifying the behavior of access
+ *   codes so they won't return a 404 error unless explicitly deleted by the API user"): the
+ *   code stays listed, `unset` ("a deactivated or unused state, either before activation or
+ *   after deliberate deactivation", spec access_code.status), with removed_from_device;
+ * - "fail_removal": the removal fails and the code stays `removing` with the access code error
+ *   `failed_to_remove_from_device` ("Failed to remove code from device", spec).
+ */
+const expireCode = (sandbox, code, device, now) => {
+  const { world, config } = sandbox
+  const db = world.db
+  const id = code.access_code_id
+  if (world.expiredCodes.has(id)) return
+  world.expiredCodes.add(id)
+  world.codesWaitingForStart.delete(id)
+  const mode = config.expired_codes
+  if (mode === "keep") {
+    db.updateAccessCode({
+      access_code_id: id,
+      status: "unset",
+      is_scheduled_on_device: false,
+      is_waiting_for_code_assignment: false,
+    })
+    addCodeEvent(db, code, device, "access_code.removed_from_device", {}, sandbox)
+    return
+  }
+  db.updateAccessCode({ access_code_id: id, status: "removing", is_waiting_for_code_assignment: false })
+  if (mode === "fail_removal") {
+    const created_at = new Date(now).toISOString()
+    db.updateAccessCode({
+      access_code_id: id,
+      errors: [
+        ...(code.errors ?? []),
+        {
+          error_code: "failed_to_remove_from_device",
+          message: "Failed to remove code from device.",
+          is_access_code_error: true,
+          created_at,
+        },
+      ],
+    })
+    return
+  }
+  const remove = () => {
+    if (!db.getState().access_codes.some((ac) => ac.access_code_id === id)) return
+    db.deleteAccessCode(id)
+    addCodeEvent(db, code, device, "access_code.removed_from_device", {}, sandbox)
+  }
+  const delayMs = secondsToMs(config.code_removal_delay_s) ?? 0
+  if (delayMs === 0) remove()
+  else schedule(world, delayMs, remove)
+}
+
+/**
+ * An access_code.* event, created now by the sandbox clock (`sandbox` given: the schedules,
+ * which follow that clock, so a client whose clock moves with it finds them), else real time.
+ */
+const addCodeEvent = (db, code, device, event_type, extra = {}, sandbox = null) => {
+  const at = new Date(sandbox == null ? Date.now() : sandboxNow(sandbox)).toISOString()
   db.addEvent({
     ...extra,
     event_type,
@@ -397,13 +494,17 @@ const lockAction = (action) => (ctx) => {
           },
         }
       }
-      // Salto KS web unlock is momentary (Seam's Salto KS guide: the lock opens for a few
-      // seconds, then locks itself): per lock, it relocks after `relock_after_s`, or never
-      // reports the unlocked state (null), or stays unlocked ("stays", other brands).
+      // After a remote unlock the lock stays unlocked until it reports otherwise (spec:
+      // properties.locked). ASSUMPTIONS, in no Seam document, opt-in: a Salto KS web unlock
+      // being momentary (control API config `salto_relock_after_s`: relock after that many
+      // seconds), and per lock (devices/unlock_behavior) a relock after `relock_after_s`, or
+      // never reporting the unlocked state (null).
       const behavior = ctx.world.unlockBehavior
       let relockAfter = "stays"
       if (!locking && behavior.has(device_id)) relockAfter = behavior.get(device_id)
-      else if (!locking && isSaltoDevice(current)) relockAfter = ctx.sandbox.config.salto_relock_after_s
+      else if (!locking && isSaltoDevice(current) && ctx.sandbox.config.salto_relock_after_s != null) {
+        relockAfter = ctx.sandbox.config.salto_relock_after_s
+      }
       const setLocked = (locked, extra = {}) => {
         const properties = { locked }
         const latest = findDevice(db, workspace_id, device_id)
@@ -440,50 +541,143 @@ const lockAction = (action) => (ctx) => {
 
 // ---------------------------------------------------------------- access codes
 
-/** A Salto KS PIN: 6 to 10 digits (Seam's Salto KS guide: Salto generates PINs of 6-10 digits). */
-const generateSaltoPin = (db, device_id) => {
+/** A PIN of one of `lengths` digits that no other code of the lock has. */
+const generatePin = (db, device_id, lengths) => {
   const used = new Set(
     db.getState().access_codes.filter((ac) => ac.device_id === device_id).map((ac) => ac.code),
   )
   for (;;) {
-    const length = randomInt(6, 11)
+    const length = lengths[randomInt(0, lengths.length)]
     const pin = Array.from({ length }, () => String(randomInt(0, 10))).join("")
     if (!used.has(pin)) return pin
   }
 }
 
+// Seam's Salto KS guide ("Access Code Limitations"): Salto generates 6-10 digit PINs.
+const generateSaltoPin = (db, device_id) => generatePin(db, device_id, SALTO_PIN_LENGTHS)
+
+/** A new access code in the store; spec: pending_mutations is required (none pending). */
+const addAccessCode = (db, params) => db.addAccessCode({ pending_mutations: [], ...params })
+
+/**
+ * Salto assigns the PIN (see applyCodeSchedules): a code that has started goes `set` with
+ * access_code.set_on_device; a future one is scheduled on the lock, `unset`, with
+ * access_code.scheduled_on_device. Both events carry `code` (spec: required on both).
+ */
 const assignSaltoCode = (sandbox, access_code_id) => {
   const db = sandbox.world.db
   const code = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
   if (code == null || !code.is_waiting_for_code_assignment) return
   const now = sandboxNow(sandbox)
-  const active =
-    code.type !== "time_bound" ||
-    (new Date(code.starts_at).getTime() <= now && now < new Date(code.ends_at).getTime())
-  db.updateAccessCode({
+  const active = code.type !== "time_bound" || Date.parse(code.starts_at) <= now
+  const assigned = db.updateAccessCode({
     access_code_id,
     code: generateSaltoPin(db, code.device_id),
     is_waiting_for_code_assignment: false,
     status: active ? "set" : "unset",
-    is_scheduled_on_device: true,
+    // spec: is_scheduled_on_device, "the code is set on the device according to a
+    // preconfigured schedule" (a time-bound code only).
+    is_scheduled_on_device: code.type === "time_bound",
   })
   const device = db.getState().devices.find((d) => d.device_id === code.device_id)
-  // access_code.set_on_device: "An access code was set on a device" (spec, events).
-  // The spec's access_code.set_on_device event carries the code.
-  const assigned = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
-  if (active) {
-    addCodeEvent(db, code, device, "access_code.set_on_device", undefined, { code: assigned?.code })
+  const event = active ? "access_code.set_on_device" : "access_code.scheduled_on_device"
+  addCodeEvent(db, code, device, event, { code: assigned.code }, sandbox)
+  // spec 1.1038.0, event access_code.issued ("An access code was issued", carries `code`):
+  // marked "Unreleased" there, so only with the control API's `emit_issued_event`.
+  if (sandbox.config.emit_issued_event) {
+    addCodeEvent(db, code, device, "access_code.issued", { code: assigned.code }, sandbox)
   }
+  clearIssuingProblems(db, access_code_id)
 }
 
+// spec 1.1038.0: the error failed_to_issue and the warning delay_in_issuing "clear
+// automatically" once the code is issued.
+const ISSUING_PROBLEMS = new Set(["failed_to_issue", "delay_in_issuing"])
+
+const clearIssuingProblems = (db, access_code_id) => {
+  const code = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
+  if (code == null) return
+  db.updateAccessCode({
+    access_code_id,
+    errors: (code.errors ?? []).filter((e) => !ISSUING_PROBLEMS.has(e.error_code)),
+    warnings: (code.warnings ?? []).filter((w) => !ISSUING_PROBLEMS.has(w.warning_code)),
+  })
+}
+
+/**
+ * Problems Seam's spec 1.1038.0 adds to access codes (control API access_codes/problem): the
+ * access code error or warning (spec: access_code.errors[] / .warnings[]) and, where the spec
+ * has one, its event, which carries snapshots of the code's, device's and account's errors and
+ * warnings (required by the spec). All are marked "Unreleased" there except
+ * code_constraints_violated ("will not be retried until you change it"), which has no event.
+ */
+export const ACCESS_CODE_PROBLEMS = {
+  failed_to_issue: { field: "errors", event: "access_code.failed_to_issue", message: "Seam was unable to issue this access code before its start time." },
+  failed_to_update: { field: "errors", event: "access_code.failed_to_update", message: "Seam was unable to apply this access code's requested update to the device." },
+  failed_to_expire: { field: "errors", event: "access_code.failed_to_expire", message: "This access code is still active on the device even though its ends_at has passed." },
+  code_constraints_violated: { field: "errors", event: null, message: "The code violates the device's code constraints." },
+  delay_in_issuing: { field: "warnings", event: "access_code.delay_in_issuing", message: "Seam has not yet issued this access code, even though its start time is approaching." },
+}
+
+export const addAccessCodeProblem = (sandbox, access_code_id, kind) => {
+  const db = sandbox.world.db
+  const code = db.getState().access_codes.find((ac) => ac.access_code_id === access_code_id)
+  if (code == null) throw notFound("access_code_not_found", `No access code ${access_code_id}`)
+  const problem = ACCESS_CODE_PROBLEMS[kind]
+  if (problem == null) throw badRequest(`"kind" must be one of ${Object.keys(ACCESS_CODE_PROBLEMS).join(", ")}`)
+  const created_at = new Date(sandboxNow(sandbox)).toISOString()
+  const item =
+    problem.field === "errors"
+      ? { error_code: kind, message: problem.message, is_access_code_error: true, created_at }
+      : { warning_code: kind, message: problem.message, created_at }
+  const updated = db.updateAccessCode({ access_code_id, [problem.field]: [...(code[problem.field] ?? []), item] })
+  const device = db.getState().devices.find((d) => d.device_id === code.device_id)
+  const account = db.getState().connected_accounts.find((a) => a.connected_account_id === device?.connected_account_id)
+
+  if (problem.event != null) {
+    addCodeEvent(db, code, device, problem.event, {
+      access_code_errors: snapshotIssues(updated.errors),
+      access_code_warnings: snapshotIssues(updated.warnings),
+      device_errors: snapshotIssues(device?.errors),
+      device_warnings: snapshotIssues(device?.warnings),
+      connected_account_errors: snapshotIssues(account?.errors),
+      connected_account_warnings: snapshotIssues(account?.warnings),
+    }, sandbox)
+  }
+  return updated
+}
+
+/** Wait for Salto's PIN of a new or moved code: see applyCodeSchedules. */
+const awaitSaltoPin = (sandbox, access_code_id, startsAt) => {
+  const { world, config } = sandbox
+  const now = sandboxNow(sandbox)
+  if (startsAt != null && saltoLoadTime(config, startsAt.getTime()) > now) {
+    world.codesWaitingForStart.add(access_code_id)
+    return "unset"
+  }
+  world.codesWaitingForStart.delete(access_code_id)
+  schedule(world, secondsToMs(config.salto_code_delay_s), () => assignSaltoCode(sandbox, access_code_id))
+  return startsAt != null && startsAt.getTime() > now ? "unset" : "setting"
+}
+
+/**
+ * access_codes/create. Spec: the 200 body requires `action_attempt` (variant
+ * CREATE_ACCESS_CODE, whose success result is {access_code}) besides `access_code`; Seam
+ * creates the code at once, so the attempt is a success.
+ * Salto KS locks: Salto generates the PIN (Salto KS guide, "Access Code Limitations"), later
+ * (applyCodeSchedules). Other locks: the given code, or one Seam picks at once, of a length
+ * in the lock's supported_code_lengths (access-code-requirements-for-door-locks.mdx: "the
+ * various lengths (in terms of digits) allowed for a PIN code").
+ */
 const createAccessCode = (ctx) => {
   const workspace_id = authenticate(ctx)
   const params = getParams(ctx)
   const device_id = requireString(params, "device_id")
-  const device = requireDevice(ctx.world.db, workspace_id, device_id)
-  if (!isSaltoDevice(device)) return DELEGATE
-
-  if (params.code != null) {
+  const db = ctx.world.db
+  const device = requireDevice(db, workspace_id, device_id)
+  const salto = isSaltoDevice(device)
+  const requested = optionalString(params, "code")
+  if (salto && requested != null) {
     throw badRequest(
       "Salto KS locks do not accept a custom code: Salto generates the PIN. Omit `code` and read it once assigned.",
     )
@@ -497,41 +691,43 @@ const createAccessCode = (ctx) => {
   if (starts_at != null && ends_at <= starts_at) {
     throw badRequest("ends_at must be after starts_at")
   }
-
-  const db = ctx.world.db
-  // A future time-bound code waits for starts_at (see applyCodeSchedules), listed as Seam's
-  // Salto KS guide shows it: code null, status 'unset'.
-  const waitsForStart =
-    ctx.sandbox.config.salto_pin_at_starts_at &&
-    starts_at != null &&
-    starts_at.getTime() > sandboxNow(ctx.sandbox)
-  const access_code = db.addAccessCode({
+  if (requested != null && db.getState().access_codes.some((ac) => ac.device_id === device_id && ac.code === requested)) {
+    // As the fake (and Seam's access code error duplicate_code_on_device) does.
+    throw new HttpError(409, "duplicate_access_code", `Cannot set duplicate access code named ${name}`)
+  }
+  const lengths = device.properties?.supported_code_lengths ?? []
+  const times =
+    starts_at != null
+      ? { type: "time_bound", starts_at: starts_at.toISOString(), ends_at: ends_at.toISOString() }
+      : { type: "ongoing" }
+  const access_code = addAccessCode(db, {
     device_id,
     name,
-    code: null,
     workspace_id,
-    status: waitsForStart ? "unset" : "setting",
-    is_waiting_for_code_assignment: true,
-    is_scheduled_on_device: false,
     pulled_backup_access_code_id: null,
-    ...(starts_at != null
-      ? { type: "time_bound", starts_at: starts_at.toISOString(), ends_at: ends_at.toISOString() }
-      : { type: "ongoing" }),
+    is_scheduled_on_device: false,
+    ...times,
+    ...(salto
+      ? { code: null, status: "setting", is_waiting_for_code_assignment: true }
+      : {
+          code: requested ?? generatePin(db, device_id, lengths.length > 0 ? lengths : [4]),
+          // A future code waits on the lock, `unset`, and goes `set` at starts_at
+          // (applyCodeSchedules), as lifecycle-of-access-codes.mdx describes.
+          ...(starts_at != null && starts_at.getTime() > sandboxNow(ctx.sandbox)
+            ? { status: "unset", is_scheduled_on_device: true }
+            : { status: "set" }),
+          is_waiting_for_code_assignment: false,
+        }),
   })
-  db.addEvent({
-    event_type: "access_code.created",
-    workspace_id,
-    device_id,
-    access_code_id: access_code.access_code_id,
-    connected_account_id: device.connected_account_id,
-  })
-  if (waitsForStart) {
-    ctx.world.codesWaitingForStart.add(access_code.access_code_id)
-  } else {
-    const delayMs = secondsToMs(ctx.sandbox.config.salto_code_delay_s)
-    schedule(ctx.world, delayMs, () => assignSaltoCode(ctx.sandbox, access_code.access_code_id))
+  addCodeEvent(db, access_code, device, "access_code.created")
+  if (salto) {
+    const status = awaitSaltoPin(ctx.sandbox, access_code.access_code_id, starts_at)
+    db.updateAccessCode({ access_code_id: access_code.access_code_id, status })
   }
-  return { access_code }
+  const created = db.getState().access_codes.find((ac) => ac.access_code_id === access_code.access_code_id)
+  const { action_attempt_id } = db.addActionAttempt({ action_type: "CREATE_ACCESS_CODE" })
+  const action_attempt = finishAttempt(db, action_attempt_id, { result: { access_code: created } })
+  return { access_code: created, action_attempt }
 }
 
 /**
@@ -586,21 +782,11 @@ const updateAccessCode = (ctx) => {
         })
       }
       db.updateAccessCode(patch)
-      const waiting = ctx.world.codesWaitingForStart
+      if (patch.type != null) ctx.world.expiredCodes.delete(access_code_id) // new times: a new end
       if (isSaltoDevice(device) && current.is_waiting_for_code_assignment) {
-        const startsAt = patch.type === "ongoing" ? null : new Date(patch.starts_at ?? current.starts_at)
-        if (
-          ctx.sandbox.config.salto_pin_at_starts_at &&
-          startsAt != null &&
-          startsAt.getTime() > sandboxNow(ctx.sandbox)
-        ) {
-          waiting.add(access_code_id)
-        } else {
-          waiting.delete(access_code_id)
-          db.updateAccessCode({ access_code_id, status: "setting" })
-          const delayMs = secondsToMs(ctx.sandbox.config.salto_code_delay_s)
-          schedule(ctx.world, delayMs, () => assignSaltoCode(ctx.sandbox, access_code_id))
-        }
+        const starts = patch.type === "ongoing" ? null : (patch.starts_at ?? current.starts_at)
+        const startsAt = starts == null ? null : new Date(starts)
+        db.updateAccessCode({ access_code_id, status: awaitSaltoPin(ctx.sandbox, access_code_id, startsAt) })
       }
       addCodeEvent(db, current, device, "access_code.changed")
       return { result: {} }
@@ -628,7 +814,36 @@ const listAccessCodes = (ctx) => {
         (device_id == null || ac.device_id === device_id) &&
         (access_code_ids == null || access_code_ids.includes(ac.access_code_id)),
     )
-  return { access_codes }
+  // spec: access_codes/list 200 requires `pagination`; the sandbox answers in one page.
+  return { access_codes, pagination: LAST_PAGE }
+}
+
+/** spec: components.schemas.pagination (required: next_page_cursor, has_next_page, next_page_url). */
+const LAST_PAGE = Object.freeze({ has_next_page: false, next_page_cursor: null, next_page_url: null })
+
+// ---------------------------------------------------------------- connected accounts
+
+/** connected_accounts/list (spec: the 200 body requires connected_accounts and pagination). */
+const listConnectedAccounts = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  getParams(ctx)
+  const connected_accounts = ctx.world.db
+    .getState()
+    .connected_accounts.filter((account) => account.workspace_id === workspace_id)
+  return { connected_accounts, pagination: LAST_PAGE }
+}
+
+/** connected_accounts/get by connected_account_id (spec: 404 connected_account_not_found). */
+const getConnectedAccount = (ctx) => {
+  const workspace_id = authenticate(ctx)
+  const connected_account_id = requireString(getParams(ctx), "connected_account_id")
+  const connected_account = ctx.world.db
+    .getState()
+    .connected_accounts.find(
+      (account) => account.workspace_id === workspace_id && account.connected_account_id === connected_account_id,
+    )
+  if (connected_account == null) throw notFound("connected_account_not_found", "Connected account not found")
+  return { connected_account }
 }
 
 const deleteAccessCode = (ctx) => {
@@ -864,6 +1079,8 @@ const routes = {
   "/webhooks/delete": { methods: ["POST", "DELETE"], handler: webhookRoute("delete") },
   "/access_codes/unmanaged/get": { methods: ["GET", "POST"], handler: getUnmanagedAccessCode },
   "/access_codes/get": { methods: ["GET", "POST"], handler: getManagedAccessCode },
+  "/connected_accounts/list": { methods: ["GET", "POST"], handler: listConnectedAccounts },
+  "/connected_accounts/get": { methods: ["GET", "POST"], handler: getConnectedAccount },
 }
 
 /**

@@ -1,16 +1,19 @@
 // Contract checker: every Seam API exchange that passes through the sandbox is
-// validated against Seam's published OpenAPI spec (npm @seamapi/types, pinned
-// in package.json): the request body against the route's `requestBody` schema
+// validated against two versions of Seam's published OpenAPI spec (npm
+// @seamapi/types, pinned in package.json, and the newer document from
+// seamapi/types on GitHub in ../spec/): the request body against the route's `requestBody` schema
 // and a 200 response against its `responses.200` schema. Known departures are
 // listed, with a reason each, in ../contract-departures.json and nowhere else.
 //
 // Enabled by `--contract-log FILE` or $SEAM_SANDBOX_CONTRACT_LOG: the sandbox
 // appends each exchange to FILE; `node sandbox/lib/contract.mjs FILE OUT` checks
 // them and writes {"route", "status"} per exchange, plus "findings" (direction,
-// JSON path, message, and "departure" = the listed reason when it is a known
-// departure) when it does not conform. tests/contract.py runs and reads it.
+// JSON path, message, the spec version, and "departure" = the listed reason when
+// it is a known departure) when it does not conform. The response checked is the
+// bytes written to the client's socket (observeExchange), after every handler. tests/contract.py runs and reads it.
 import fs from "node:fs"
 import readline from "node:readline"
+import zlib from "node:zlib"
 import { fileURLToPath } from "node:url"
 
 import Ajv from "ajv"
@@ -61,11 +64,24 @@ const toJsonSchema = (node) => {
 
 // The spec object alone (lib/seam/connect/openapi.js, an ES module), not the
 // package's entry point, which also loads every zod schema (half a second).
-const SPEC_FILE = new URL(
+const NPM_SPEC_FILE = new URL(
   "../node_modules/@seamapi/types/lib/seam/connect/openapi.js",
   import.meta.url,
 )
-const loadSpec = async () => (await import(SPEC_FILE.href)).default
+// The newer document from seamapi/types on GitHub (npm stops at 1.977.0): ../spec/README.md.
+const NEWER_SPEC = {
+  version: "1.1038.0",
+  file: new URL("../spec/seam-connect-openapi-1.1038.0.json.gz", import.meta.url),
+}
+const NPM_SPEC_VERSION = JSON.parse(
+  fs.readFileSync(new URL("../node_modules/@seamapi/types/package.json", import.meta.url), "utf8"),
+).version
+
+/** Every spec the exchanges are checked against: [{version, spec}], the npm one first. */
+export const loadSpecs = async () => [
+  { version: NPM_SPEC_VERSION, spec: (await import(NPM_SPEC_FILE.href)).default },
+  { version: NEWER_SPEC.version, spec: JSON.parse(zlib.gunzipSync(fs.readFileSync(NEWER_SPEC.file)).toString("utf8")) },
+]
 
 /** A JSON pointer (/a/0/b) as a readable path (a[0].b); "" is the whole body. */
 export const pointerToPath = (pointer) => {
@@ -154,9 +170,15 @@ export class ContractChecker {
   #validators = new Map()
   #departures
 
-  constructor({ spec, departures = JSON.parse(fs.readFileSync(DEPARTURES_FILE, "utf8")) }) {
+  #version
+
+  constructor({ spec, version = null, departures = JSON.parse(fs.readFileSync(DEPARTURES_FILE, "utf8")) }) {
     this.#spec = spec
-    this.#departures = departures.departures ?? []
+    this.#version = version
+    // A departure with `spec` applies to that spec version only.
+    this.#departures = (departures.departures ?? []).filter(
+      (d) => d.spec == null || version == null || d.spec === version,
+    )
     // code.optimize off: compiling is most of the check's time, running it is cheap.
     this.#ajv = new Ajv({ strict: false, allErrors: true, discriminator: true, code: { optimize: false } })
     addFormats(this.#ajv, ["uuid", "date-time", "uri", "email"])
@@ -164,8 +186,13 @@ export class ContractChecker {
     this.#ajv.addSchema({ $id: "seam", components: toJsonSchema(spec.components) })
   }
 
-  static async create() {
-    return new ContractChecker({ spec: await loadSpec() })
+  /** One checker per spec version (loadSpecs). */
+  static async createAll() {
+    return (await loadSpecs()).map(({ version, spec }) => new ContractChecker({ spec, version }))
+  }
+
+  get version() {
+    return this.#version
   }
 
   /** The compiled validator for one route/method/direction, or null if the spec has no schema. */
@@ -188,7 +215,7 @@ export class ContractChecker {
         (d.route === "*" || d.route === route) &&
         d.direction === direction &&
         pathMatches(d.path, path) &&
-        (d.message == null || message.includes(d.message)),
+        (d.message == null || [d.message].flat().some((part) => message.includes(part))),
     )
   }
 
@@ -264,7 +291,7 @@ const parseJson = (text) => {
  * {"route", "status"} plus "findings" when it does not conform.
  */
 export const checkLog = async (file, out) => {
-  const checker = await ContractChecker.create()
+  const checkers = await ContractChecker.createAll()
   const asJson = (text) => {
     const value = parseJson(text)
     return value === undefined ? text : value
@@ -274,11 +301,15 @@ export const checkLog = async (file, out) => {
   for await (const line of lines) {
     if (line.trim() === "") continue
     const exchange = JSON.parse(line)
-    let findings
-    try {
-      findings = checker.check({ ...exchange, request: asJson(exchange.request), response: asJson(exchange.response) })
-    } catch (error) {
-      findings = [{ direction: "checker", path: "(checker)", message: String(error?.stack ?? error) }]
+    const findings = []
+    const parsed = { ...exchange, request: asJson(exchange.request), response: asJson(exchange.response) }
+    for (const checker of checkers) {
+      const spec = checker.version
+      try {
+        findings.push(...checker.check(parsed).map((finding) => ({ ...finding, spec })))
+      } catch (error) {
+        findings.push({ spec, direction: "checker", path: "(checker)", message: String(error?.stack ?? error) })
+      }
     }
     const result = { route: exchange.route, status: exchange.status }
     if (findings.length > 0) result.findings = findings

@@ -16,6 +16,9 @@ export const LOCK_DEVICE_TYPES = [
   "salto_lock",
 ]
 
+/** PIN lengths Salto KS generates (Salto KS guide, "Access Code Limitations": 6-10 digits). */
+export const SALTO_PIN_LENGTHS = [6, 7, 8, 9, 10]
+
 export const isSaltoDevice = (device) => device?.device_type === "salto_lock"
 
 export const isLockDevice = (device) =>
@@ -62,7 +65,9 @@ export const buildSaltoDevice = ({
   created_at = new Date().toISOString(),
   locked = true,
   online = true,
-  door_open = false,
+  // No Seam document shows door_open for Salto KS locks: left out unless given (see the
+  // control API's `salto_door_open` switch, an assumption).
+  door_open,
   battery_level = 0.86,
   lock_type = "escutcheon",
   max_active_codes_supported = 50,
@@ -97,7 +102,7 @@ export const buildSaltoDevice = ({
       appearance: { name },
       online,
       locked,
-      door_open,
+      ...(door_open === undefined ? {} : { door_open }),
       battery_level,
       battery: { level: battery_level, status: batteryStatus(battery_level) },
       // spec: properties.model is required; Seam's Salto example has no model
@@ -107,9 +112,12 @@ export const buildSaltoDevice = ({
         manufacturer_display_name: "Salto",
       },
       manufacturer: "salto",
-      supported_code_lengths: [6],
-      // Seam's Salto KS guide: "you cannot specify a custom PIN code. Instead, Salto KS
-      // generates the PIN code" (spec: code_constraints, constraint_type cannot_specify_pin_code).
+      // Seam's Salto KS guide (device-and-system-integration-guides/salto-locks/index.mdx,
+      // "Access Code Limitations"): Salto "will automatically generate a 6-10 digit PIN code";
+      // the sandbox generates exactly these lengths (generateSaltoPin in api.mjs).
+      supported_code_lengths: SALTO_PIN_LENGTHS,
+      // Same section: "Salto does not allow a user to configure custom PIN codes" (spec:
+      // code_constraints, constraint_type cannot_specify_pin_code).
       code_constraints: [{ constraint_type: "cannot_specify_pin_code" }],
       max_active_codes_supported,
       has_direct_power: false,
@@ -212,7 +220,6 @@ export const SEEDED_SALTO_LOCKS = [
     device_id: "salto_lock_meeting_room",
     name: "Meeting Room",
     locked: false,
-    door_open: true,
     max_active_codes_supported: 2,
     battery_level: 0.55,
     lock_type: "escutcheon",
@@ -230,6 +237,42 @@ export const deepMerge = (base, patch) => {
     out[key] = isPlainObject(value) && isPlainObject(base[key]) ? deepMerge(base[key], value) : value
   }
   return out
+}
+
+// spec: device.errors[] variants with is_connected_account_error: true (and is_device_error:
+// false): the connected account's errors that Seam copies onto each of its devices.
+// insufficient_permissions is one since @seamapi/types 1.1038.0 (a device warning before).
+const CONNECTED_ACCOUNT_ERROR_CODES = new Set([
+  "account_disconnected",
+  "bridge_disconnected",
+  "salto_ks_subscription_limit_exceeded",
+  "insufficient_permissions",
+  "dormakaba_sites_disconnected",
+])
+
+/**
+ * Complete the errors and warnings the control API sets on a device the way Seam reports
+ * them (spec: device.errors[] items require created_at, error_code, message and
+ * is_device_error, false with is_connected_account_error: true for an account's errors;
+ * device.warnings[] items require created_at, warning_code and message).
+ */
+export const completeIssues = (device, now = device.created_at) => {
+  const errors = (device.errors ?? []).map((error) => {
+    const account = CONNECTED_ACCOUNT_ERROR_CODES.has(error.error_code)
+    return {
+      message: error.error_code,
+      created_at: now,
+      ...error,
+      is_device_error: !account,
+      ...(account ? { is_connected_account_error: true } : {}),
+    }
+  })
+  const warnings = (device.warnings ?? []).map((warning) => ({
+    message: warning.warning_code,
+    created_at: now,
+    ...warning,
+  }))
+  return { ...device, errors, warnings }
 }
 
 /**
@@ -285,5 +328,53 @@ export const applyDevicePatch = (device, patch) => {
   }
   next.properties = props
   next.device_id = device.device_id
-  return next
+  return completeIssues(next, new Date().toISOString())
+}
+
+/**
+ * Errors or warnings as an event's snapshot of them (spec: the event fields device_errors,
+ * device_warnings, connected_account_errors, ... items: created_at, message and the code).
+ */
+export const snapshotIssues = (items) =>
+  (items ?? []).map(({ created_at, message, error_code, warning_code }) => ({
+    created_at,
+    message,
+    ...(error_code != null ? { error_code } : { warning_code }),
+  }))
+
+// The snapshot fields Seam's spec requires on an event type (both spec versions; the access
+// code problems' events: api.mjs).
+const ACCOUNT_SNAPSHOT = ["connected_account_errors", "connected_account_warnings"]
+const DEVICE_SNAPSHOT = [...ACCOUNT_SNAPSHOT, "device_errors", "device_warnings"]
+const EVENT_SNAPSHOTS = {
+  "connected_account.disconnected": ACCOUNT_SNAPSHOT,
+  "connected_account.reauthorization_requested": ACCOUNT_SNAPSHOT,
+  "device.disconnected": DEVICE_SNAPSHOT,
+  "device.unmanaged.disconnected": DEVICE_SNAPSHOT,
+  "device.connection_became_flaky": DEVICE_SNAPSHOT,
+  "device.error.subscription_required": DEVICE_SNAPSHOT,
+  "device.accessory_keypad_disconnected": DEVICE_SNAPSHOT,
+}
+
+/**
+ * The fields Seam's spec requires on an event of `event_type` that `given` lacks, from the
+ * device's and its account's current errors and warnings (and, for device.disconnected, its
+ * error_code: the spec's enum, "account_disconnected" | "hub_disconnected" |
+ * "device_disconnected"...; the sandbox says device_disconnected).
+ */
+export const requiredEventFields = (event_type, given, { device, account }) => {
+  const sources = {
+    connected_account_errors: account?.errors,
+    connected_account_warnings: account?.warnings,
+    device_errors: device?.errors,
+    device_warnings: device?.warnings,
+  }
+  const fields = {}
+  for (const field of EVENT_SNAPSHOTS[event_type] ?? []) {
+    if (!(field in given)) fields[field] = snapshotIssues(sources[field])
+  }
+  if (event_type.endsWith("device.disconnected") && !("error_code" in given)) {
+    fields.error_code = OFFLINE_ERROR_CODE
+  }
+  return fields
 }

@@ -20,6 +20,10 @@ export const snapshotWorld = (world) => ({
   otherLockDeviceIds: world.otherLockDeviceIds,
   webviewTokens: [...world.webviewTokens],
   counters: world.counters,
+  // Access code schedules (api.mjs, applyCodeSchedules): codes waiting for their PIN, and
+  // ended codes already handled.
+  codesWaitingForStart: [...world.codesWaitingForStart],
+  expiredCodes: [...world.expiredCodes],
 })
 
 /**
@@ -35,6 +39,8 @@ export const restoreWorld = (world, snapshot) => {
   world.otherLockDeviceIds = snapshot.otherLockDeviceIds
   world.webviewTokens = new Map(snapshot.webviewTokens)
   world.counters = snapshot.counters
+  world.codesWaitingForStart = new Set(snapshot.codesWaitingForStart ?? [])
+  world.expiredCodes = new Set(snapshot.expiredCodes ?? [])
 }
 
 const writeAtomically = (file, text) => {

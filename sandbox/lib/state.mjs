@@ -7,6 +7,7 @@ import { createFake } from "@seamapi/fake-seam-connect"
 
 import {
   buildSaltoDevice,
+  completeIssues,
   EMPTY_WORKSPACE_API_KEY,
   SALTO_CONNECTED_ACCOUNT_ID,
   SANDBOX_API_KEY,
@@ -84,10 +85,35 @@ const setTruthfulCapabilities = (db) => {
   db.setState({ devices })
 }
 
+/**
+ * Bring the fake's seed and its store up to what Seam's spec requires, at the source (so
+ * every route, the fake's included, answers with it):
+ * - access_code.pending_mutations is required ("Collection of pending mutations"): the seed's
+ *   codes have none pending (new codes: addAccessCode in api.mjs);
+ * - connected_account.errors and .warnings are required arrays;
+ * - workspace.organization_id is required, "or `null` if the workspace is not assigned to an
+ *   organization";
+ * - device errors and warnings as completeIssues (devices.mjs) describes.
+ */
+const conformStore = (db) => {
+  const state = db.getState()
+  db.setState({
+    access_codes: state.access_codes.map((code) => ({ pending_mutations: [], ...code })),
+    connected_accounts: state.connected_accounts.map((account) => ({
+      ...account,
+      errors: account.errors ?? [],
+      warnings: account.warnings ?? [],
+    })),
+    workspaces: state.workspaces.map((workspace) => ({ organization_id: null, ...workspace })),
+    devices: state.devices.map((device) => completeIssues(device)),
+  })
+}
+
 export const createWorld = async ({ port, baseUrl }) => {
   const fake = await createFake()
   await fake.seed()
   const db = fake.database
+  conformStore(db)
   setTruthfulCapabilities(db)
   nameSeedLocks(db)
   const handler = await getFakeRequestHandler(fake, { port, baseUrl })
@@ -149,6 +175,8 @@ export const createWorld = async ({ port, baseUrl }) => {
     unlockBehavior: new Map(),
     // Salto KS codes whose PIN comes at starts_at (see applyCodeSchedules in api.mjs).
     codesWaitingForStart: new Set(),
+    // Time-bound codes past their ends_at already handled (see expireCode in api.mjs).
+    expiredCodes: new Set(),
   }
   // Deliveries start after the seed: its events predate every webhook.
   world.detachWebhooks = attachWebhooks(world)

@@ -112,6 +112,12 @@ LOCK_DEVICE_TYPES = frozenset(
 )
 
 
+# Seam's access code errors (spec: access_code.errors[].error_code) a user acts on. Removing
+# the code from the lock failed, so it may still open the door after its end
+# (failed_to_expire: spec 1.1038.0).
+ACCESS_CODE_REMOVAL_FAILED = frozenset({"failed_to_remove_from_device", "failed_to_expire"})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Workspace:
     """A Seam workspace."""
@@ -333,6 +339,11 @@ class AccessCode:
     is_managed: bool
     errors: tuple[SeamIssue, ...]
     warnings: tuple[SeamIssue, ...]
+
+    @property
+    def removal_failed(self) -> bool:
+        """Whether Seam failed to remove the code from the lock (it may still open the door)."""
+        return any(error.code in ACCESS_CODE_REMOVAL_FAILED for error in self.errors)
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Self:
