@@ -505,6 +505,25 @@ async def test_out_of_order_deliveries_never_go_backwards(
     assert fired == ["locked", "unlocked"]
 
 
+async def test_unlock_that_relocked_before_its_confirmation_shows_locked(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    push_entry: MockConfigEntry,
+) -> None:
+    """A Salto KS unlock that locks again before Seam confirms the unlock: locked at once.
+
+    The relock is pushed while the action still waits for its confirmation; the action's
+    result must not then be shown for 15 s over Seam's newer report (found by test_model.py).
+    """
+    await sandbox.set_unlock_behavior(sandbox_state["normal_device_id"], 0.05)
+    await hass.services.async_call("lock", "unlock", {"entity_id": FRONT_DOOR}, blocking=True)
+    deliveries = await _wait_for_deliveries(sandbox, 2)
+    assert [d["event_type"] for d in deliveries] == ["lock.unlocked", "lock.locked"]
+    await hass.async_block_till_done()
+    assert _state(hass) == LockState.LOCKED
+
+
 async def test_sandbox_bad_signature_is_refused(
     hass: HomeAssistant,
     sandbox: Sandbox,
