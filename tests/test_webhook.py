@@ -505,6 +505,25 @@ async def test_out_of_order_deliveries_never_go_backwards(
     assert fired == ["locked", "unlocked"]
 
 
+async def test_unlock_that_relocked_before_its_confirmation_shows_locked(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_state: dict[str, Any],
+    push_entry: MockConfigEntry,
+) -> None:
+    """A Salto KS unlock that locks again before Seam confirms the unlock: locked at once.
+
+    The relock is pushed while the action still waits for its confirmation; the action's
+    result must not then be shown for 15 s over Seam's newer report (found by test_model.py).
+    """
+    await sandbox.set_unlock_behavior(sandbox_state["normal_device_id"], 0.05)
+    await hass.services.async_call("lock", "unlock", {"entity_id": FRONT_DOOR}, blocking=True)
+    deliveries = await _wait_for_deliveries(sandbox, 2)
+    assert [d["event_type"] for d in deliveries] == ["lock.unlocked", "lock.locked"]
+    await hass.async_block_till_done()
+    assert _state(hass) == LockState.LOCKED
+
+
 async def test_sandbox_bad_signature_is_refused(
     hass: HomeAssistant,
     sandbox: Sandbox,
@@ -690,7 +709,13 @@ async def test_account_event_refreshes_and_raises_the_repair(
         await sandbox.update_device(device_id, errors=[error])
     await sandbox.control(
         "events/add",
-        {"event_type": "connected_account.disconnected", "connected_account_id": account_id},
+        {
+            "event_type": "connected_account.disconnected",
+            "connected_account_id": account_id,
+            # Spec: the event lists the account's errors and warnings.
+            "connected_account_errors": [],
+            "connected_account_warnings": [],
+        },
     )
     registry = ir.async_get(hass)
     await _wait_for(
@@ -716,7 +741,16 @@ async def test_push_health_falls_back_to_fast_polling(
         await sandbox.door(device_id, "unlock")
     else:
         await sandbox.update_device(device_id, properties={"online": False})
-        await sandbox.add_event(device_id, "device.disconnected")
+        # Spec: device.disconnected carries an error_code and the errors and warnings lists.
+        await sandbox.add_event(
+            device_id,
+            "device.disconnected",
+            error_code="device_disconnected",
+            connected_account_errors=[],
+            connected_account_warnings=[],
+            device_errors=[],
+            device_warnings=[],
+        )
     await _wait_for_deliveries(sandbox, 1)
     # Seam made the event longer ago than push may take.
     with patch("custom_components.seam.coordinator.PUSH_GRACE", timedelta(0)):

@@ -157,10 +157,18 @@ class SeamLock(SeamEntity, LockEntity):
                 raise action_error(self.coordinator, err, device.display_name) from err
             else:
                 self._async_drop_assumed()
-                self._assumed = (self.coordinator.data.get(self.device_id), lock, sent_at)
-                self._cancel_assumed = async_call_later(
-                    self.hass, ASSUMED_STATE_TIMEOUT, self._async_drop_assumed
-                )
+                activity = self.coordinator.activity.get(self.device_id)
+                if not (
+                    activity is not None
+                    and activity.event_type == ("unlocked" if lock else "locked")
+                    and activity.occurred_at > sent_at
+                ):
+                    # Unless Seam already reported the opposite after the command (a momentary
+                    # unlock that locked again before the attempt was seen to succeed).
+                    self._assumed = (self.coordinator.data.get(self.device_id), lock, sent_at)
+                    self._cancel_assumed = async_call_later(
+                        self.hass, ASSUMED_STATE_TIMEOUT, self._async_drop_assumed
+                    )
             finally:
                 self._attr_is_locking = self._attr_is_unlocking = False
                 self.async_write_ha_state()
