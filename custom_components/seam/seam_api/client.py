@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+import hashlib
 from http import HTTPStatus
 import logging
 import re
@@ -90,10 +91,18 @@ class EventsRead:
 
 @dataclass(slots=True)
 class _ResponseMemo:
-    """The bytes and decoded body of the latest successful answer to one repeated request."""
+    """The latest successful answer to one repeated request: its bytes' digest, its body.
 
-    raw: bytes | None = None
+    A digest, not the bytes: about 5 KiB less memory per device.
+    """
+
+    digest: bytes | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def _digest(raw: bytes) -> bytes:
+    """Return a 128-bit digest of a response body (BLAKE2b: fast, collisions out of reach)."""
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 class SeamClient:
@@ -166,7 +175,8 @@ class SeamClient:
         _LOGGER.debug("POST /%s -> %s in %.3fs", path, status, time.monotonic() - started)
 
         ok = HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
-        if ok and memo is not None and memo.raw == raw:
+        digest = _digest(raw) if ok and memo is not None else None
+        if memo is not None and digest is not None and memo.digest == digest:
             return memo.data
         try:
             data: Any = orjson.loads(raw) if raw else None
@@ -174,7 +184,7 @@ class SeamClient:
             data = None
         if ok and isinstance(data, dict) and data.get("ok") is not False:
             if memo is not None:
-                memo.raw, memo.data = raw, data
+                memo.digest, memo.data = digest, data
             return data
         if ok and not isinstance(data, dict):
             raise SeamConnectionError(
@@ -336,7 +346,7 @@ class SeamClient:
         A page whose response is byte for byte the one of the previous call is not decoded
         again, and a device whose API object did not change is not parsed again: it is returned
         as the same ``Device`` object. A poll of unchanged locks costs the requests and a byte
-        comparison per page; a changed page costs its decoding and parsing its changed devices.
+        digest per page; a changed page costs its decoding and parsing its changed devices.
         """
         items = await self._get_all_pages("devices/list", "devices", memos=self._device_pages)
         previous, self._devices = self._devices, {}
