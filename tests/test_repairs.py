@@ -150,7 +150,6 @@ async def test_disconnected_account_raises_issue(
     hass: HomeAssistant, poll: Poll, sandbox: Sandbox, account_id: str
 ) -> None:
     """Locks erroring with account_disconnected raise a fixable issue naming the account's type."""
-    await poll()  # the first poll after setup also reads the accounts' warnings, once
     for device_id in (FRONT_DOOR, BACK_OFFICE):
         await sandbox.update_device(device_id, errors=[ACCOUNT_DISCONNECTED])
     await sandbox.reset_requests()
@@ -433,22 +432,43 @@ async def test_insufficient_permissions_issue(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue.issue_id) is None
 
 
-async def test_account_warnings_read_once_loaded_and_again_after_a_failure(
+async def test_account_warnings_read_at_setup_and_again_after_a_failure(
     hass: HomeAssistant, sandbox: Sandbox, account_id: str, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The accounts are not read during setup (even when due), and a failed read is retried
-    with the next poll."""
+    """The accounts are read at setup (the first poll raises what they report); a failed read
+    does not fail the setup and is tried again with the next poll."""
     await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
     issue_id = f"account_reauthorization_requested_{account_id}"
-    mock_config_entry.add_to_hass(hass)
-    with patch("custom_components.seam.issues.ACCOUNTS_READ_INTERVAL", timedelta(0)):
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
-    assert "/connected_accounts/list" not in await sandbox.requests()
-
     await sandbox.fault("/connected_accounts/list", "outage", count=1)
-    await _poll_an_hour_later(hass, mock_config_entry)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert (await sandbox.requests())["/connected_accounts/list"] == 1
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    await _poll_an_hour_later(hass, mock_config_entry)
+
+    await async_refresh(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     assert (await sandbox.requests())["/connected_accounts/list"] == 2
+
+    # A setup that reads them at once raises the issue with its first poll, without waiting.
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert (await sandbox.requests())["/connected_accounts/list"] == 3
+
+
+async def test_reauthorization_event_found_by_a_poll_reads_the_accounts(
+    hass: HomeAssistant, poll: Poll, sandbox: Sandbox, account_id: str
+) -> None:
+    """Without push, the poll that finds connected_account.reauthorization_requested in Seam's
+    events reads the accounts at once (not an hour later) and raises the repair."""
+    issue_id = f"account_reauthorization_requested_{account_id}"
+    await sandbox.reset_requests()
+    await poll()
+    assert "/connected_accounts/list" not in await sandbox.requests()  # read at setup already
+
+    await sandbox.update_connected_account(account_id, warnings=[REAUTHORIZATION_REQUESTED])
+    await poll()
+    assert (await sandbox.requests())["/connected_accounts/list"] == 1
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None

@@ -28,7 +28,12 @@ from homeassistant.util import dt as dt_util
 from .access_codes import AccessCodes
 from .const import CONF_API_URL, DOMAIN, WEBHOOK_EVENT_TYPES
 from .errors import update_error
-from .issues import async_accounts_changed, async_update_issues, async_update_push_issue
+from .issues import (
+    async_accounts_changed,
+    async_read_account_warnings,
+    async_update_issues,
+    async_update_push_issue,
+)
 from .seam_api import (
     Device,
     Event,
@@ -161,7 +166,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             self.workspace = await self.client.get_workspace()
         except SeamError as err:
             raise update_error(err) from err
-        async_accounts_changed(self.config_entry)  # read them with the first poll after setup
+        await async_read_account_warnings(self.config_entry, self.client)
 
     @property
     def push_healthy(self) -> bool:
@@ -219,6 +224,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         read completely, so no event is lost or reported twice. Access code events are handed
         to ``AccessCodes``; an event push should have delivered long ago counts as missed.
         """
+        first_read = self._events_since is None
         since = self._events_since or dt_util.utcnow() - POLL_INTERVAL
         try:
             read = await self.client.list_events(
@@ -249,7 +255,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
                 lock_events.append(event)
             elif event.event_type.startswith("access_code."):
                 self.codes.async_take_event(event, self.data or {})
-            elif event.event_type.startswith("connected_account."):
+            elif event.event_type.startswith("connected_account.") and not first_read:
+                # (The setup read the accounts just before its first read of the events.)
                 async_accounts_changed(self.config_entry)
         if missed and self.push.status.active:
             if not self.push_missed:

@@ -14,8 +14,8 @@ copies a connected account's errors onto each of its devices. Per connected acco
   ``salto_ks_subscription_limit_almost_reached`` (warning): informational, with what to do.
 
 One warning lives on the connected account only, not on its devices, so the connected accounts
-are read too (one request): with the first poll after setup, after every ``connected_account.*``
-event (pushed, or found by a poll's events read), and, while push does not work, once an hour.
+are read too (one request): at setup, with the poll after every ``connected_account.*`` event
+(pushed, or found by a poll's events read), and, while push does not work, once an hour.
 While push works the hourly read is not needed (a missed event is found by the next poll), so
 idle polling stays within its request budget:
 
@@ -73,8 +73,8 @@ class _Accounts:
 
     read_at: datetime | None = None
     reading: bool = False
-    # Read at the next poll (after setup, after a connected_account.* event).
-    due: bool = True
+    # Read at the next poll (after a failed read, after a connected_account.* event).
+    due: bool = False
     # Connected account id -> its warning codes.
     warnings: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -175,45 +175,56 @@ def _async_raise_issues(
 def _async_read_accounts_when_due(
     hass: HomeAssistant, entry: ConfigEntry, accounts: _Accounts
 ) -> None:
-    """Read the connected accounts' warnings in the background if the last read is old."""
-    now = dt_util.utcnow()
+    """Read the connected accounts' warnings in the background when due."""
     if accounts.reading or entry.state is not ConfigEntryState.LOADED:
-        return  # the first poll of a setup (not during setup): read after the next one
+        return  # the first poll of a setup: setup itself read them
     coordinator = entry.runtime_data
     hourly = (
         not coordinator.push_healthy
         and accounts.read_at is not None
-        and now - accounts.read_at >= ACCOUNTS_READ_INTERVAL
+        and dt_util.utcnow() - accounts.read_at >= ACCOUNTS_READ_INTERVAL
     )
     if not (accounts.due or hourly):
         return
-    client: SeamClient = coordinator.client
     accounts.reading = True
-    accounts.due = False
 
     async def read() -> None:
         try:
-            connected = await client.list_connected_accounts()
-        except SeamError:
-            accounts.due = True  # tried again after the next poll
-            return
+            changed = await async_read_account_warnings(entry, coordinator.client)
         finally:
             accounts.reading = False
-        accounts.read_at = now
-        warnings = {
-            account.connected_account_id: frozenset(w.code for w in account.warnings)
-            for account in connected
-        }
-        if warnings != accounts.warnings:
-            accounts.warnings = warnings
+        if changed:
             _async_raise_issues(hass, entry, coordinator.data.values(), accounts)
 
     entry.async_create_background_task(hass, read(), f"{DOMAIN} read connected accounts")
 
 
+async def async_read_account_warnings(entry: ConfigEntry, client: SeamClient) -> bool:
+    """Read the connected accounts' warnings; return whether they changed.
+
+    Called at setup (its first poll then raises the issues) and by the polls when due. A failed
+    read is not an error of the entry: it is tried again with the next poll.
+    """
+    accounts = _ACCOUNTS.setdefault(entry.entry_id, _Accounts())
+    started = dt_util.utcnow()
+    try:
+        connected = await client.list_connected_accounts()
+    except SeamError:
+        accounts.due = True
+        return False
+    accounts.read_at, accounts.due = started, False
+    warnings = {
+        account.connected_account_id: frozenset(w.code for w in account.warnings)
+        for account in connected
+    }
+    changed = warnings != accounts.warnings
+    accounts.warnings = warnings
+    return changed
+
+
 @callback
 def async_accounts_changed(entry: ConfigEntry) -> None:
-    """Read the accounts' warnings with the next poll (after setup, a connected_account.* event)."""
+    """Read the accounts' warnings with the next poll: a connected_account.* event came."""
     _ACCOUNTS.setdefault(entry.entry_id, _Accounts()).due = True
 
 
