@@ -457,6 +457,14 @@ async def test_account_warnings_read_at_setup_and_again_after_a_failure(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     assert (await sandbox.requests())["/connected_accounts/list"] == 3
 
+    # Each setup starts afresh: warnings read by an earlier setup are not reported again when
+    # this setup cannot read the accounts (Seam cleared the warning meanwhile).
+    await sandbox.update_connected_account(account_id, warnings=[])
+    await sandbox.fault("/connected_accounts/list", "outage", count=1)
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
 
 async def test_reauthorization_event_found_by_a_poll_reads_the_accounts(
     hass: HomeAssistant, poll: Poll, sandbox: Sandbox, account_id: str

@@ -30,7 +30,7 @@ from .const import CONF_API_URL, DOMAIN, WEBHOOK_EVENT_TYPES
 from .errors import update_error
 from .issues import (
     async_accounts_changed,
-    async_read_account_warnings,
+    async_setup_account_warnings,
     async_update_issues,
     async_update_push_issue,
 )
@@ -166,7 +166,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             self.workspace = await self.client.get_workspace()
         except SeamError as err:
             raise update_error(err) from err
-        await async_read_account_warnings(self.config_entry, self.client)
+        await async_setup_account_warnings(self.config_entry, self.client)
 
     @property
     def push_healthy(self) -> bool:

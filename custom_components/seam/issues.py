@@ -79,7 +79,14 @@ class _Accounts:
     warnings: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+# Per loaded config entry (made at setup, dropped at unload: async_setup_account_warnings).
 _ACCOUNTS: dict[str, _Accounts] = {}
+
+
+def _accounts(entry: ConfigEntry) -> _Accounts:
+    """Return the entry's account warnings state."""
+    return _ACCOUNTS.setdefault(entry.entry_id, _Accounts())
+
 
 # An issue names this many of the account's locks at most.
 MAX_LOCK_NAMES = 5
@@ -109,7 +116,7 @@ def async_update_issues(hass: HomeAssistant, entry: ConfigEntry, locks: Iterable
 
     Read the connected accounts' warnings too when due.
     """
-    accounts = _ACCOUNTS.setdefault(entry.entry_id, _Accounts())
+    accounts = _accounts(entry)
     _async_raise_issues(hass, entry, locks, accounts)
     _async_read_accounts_when_due(hass, entry, accounts)
 
@@ -190,7 +197,7 @@ def _async_read_accounts_when_due(
 
     async def read() -> None:
         try:
-            changed = await async_read_account_warnings(entry, coordinator.client)
+            changed = await _async_read_account_warnings(entry, coordinator.client)
         finally:
             accounts.reading = False
         if changed:
@@ -199,13 +206,27 @@ def _async_read_accounts_when_due(
     entry.async_create_background_task(hass, read(), f"{DOMAIN} read connected accounts")
 
 
-async def async_read_account_warnings(entry: ConfigEntry, client: SeamClient) -> bool:
+async def async_setup_account_warnings(entry: ConfigEntry, client: SeamClient) -> None:
+    """Start the entry's account warnings afresh and read them (its first poll raises them).
+
+    Their state is dropped when the entry unloads.
+    """
+    _ACCOUNTS[entry.entry_id] = _Accounts()
+
+    @callback
+    def forget() -> None:
+        _ACCOUNTS.pop(entry.entry_id, None)
+
+    entry.async_on_unload(forget)
+    await _async_read_account_warnings(entry, client)
+
+
+async def _async_read_account_warnings(entry: ConfigEntry, client: SeamClient) -> bool:
     """Read the connected accounts' warnings; return whether they changed.
 
-    Called at setup (its first poll then raises the issues) and by the polls when due. A failed
-    read is not an error of the entry: it is tried again with the next poll.
+    A failed read is not an error of the entry: it is tried again with the next poll.
     """
-    accounts = _ACCOUNTS.setdefault(entry.entry_id, _Accounts())
+    accounts = _accounts(entry)
     started = dt_util.utcnow()
     try:
         connected = await client.list_connected_accounts()
@@ -225,7 +246,7 @@ async def async_read_account_warnings(entry: ConfigEntry, client: SeamClient) ->
 @callback
 def async_accounts_changed(entry: ConfigEntry) -> None:
     """Read the accounts' warnings with the next poll: a connected_account.* event came."""
-    _ACCOUNTS.setdefault(entry.entry_id, _Accounts()).due = True
+    _accounts(entry).due = True
 
 
 ISSUE_PUSH_UNAVAILABLE = "push_unavailable"
