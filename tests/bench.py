@@ -337,8 +337,13 @@ async def running_hass(config_dir: str) -> AsyncIterator[HomeAssistant]:
     """A Home Assistant core set up as phcc's ``hass`` fixture does, custom integrations on."""
     resolver = AsyncResolver()
     resolver.real_close = resolver.close  # type: ignore[attr-defined]
-    with patch(  # as phcc's mock_zeroconf_resolver fixture: no zeroconf for a loopback sandbox
-        "homeassistant.helpers.aiohttp_client._async_make_resolver", return_value=resolver
+    with (
+        patch(  # as phcc's mock_zeroconf_resolver fixture: no zeroconf for a loopback sandbox
+            "homeassistant.helpers.aiohttp_client._async_make_resolver", return_value=resolver
+        ),
+        # Storage in memory, a fresh one each time: no registry entries of an earlier round, and
+        # the mock's call records (which hold every Store, so every earlier Home Assistant) go.
+        mock_storage(),
     ):
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             # As phcc's enable_custom_integrations fixture: the loader scans custom_components/.
@@ -894,7 +899,7 @@ async def bench_n(
     await seed_locks(sandbox, n)
     workspace_id: str = (await sandbox.state())["workspace_id"]
     samples = Samples()
-    with tempfile.TemporaryDirectory(prefix="seam-bench-") as config_dir, mock_storage():
+    with tempfile.TemporaryDirectory(prefix="seam-bench-") as config_dir:
         # Sandbox control requests: no keep-alive, so never a connection the server is closing.
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(force_close=True)
@@ -1192,7 +1197,7 @@ async def async_main(
         ]
         lock_many = None
         if args.lock_many_sizes:
-            with tempfile.TemporaryDirectory(prefix="seam-bench-") as config_dir, mock_storage():
+            with tempfile.TemporaryDirectory(prefix="seam-bench-") as config_dir:
                 lock_many = await bench_lock_many(args.lock_many_sizes, sandbox, config_dir)
         return results, lock_many
     finally:
