@@ -96,7 +96,7 @@ SANDBOX_KEEPALIVE_S = 5.0  # sandbox/lib/main.mjs: server.keepAliveTimeout
 # Targets from issue 8.
 TARGET_CPU_VS_FLOOR = 1.2
 TARGET_CPU_VS_SDK = 0.5
-TARGET_SETUP_S_AT_1000 = 5.0
+TARGET_SETUP_S_AT_1000 = 1.5  # issue #18: setup until all entities exist
 TARGET_LOCK_TO_STATE_S = 1.0
 # Issue 13: one lock.lock call on many locks, with 2 s action attempts.
 LOCK_MANY_ATTEMPT_DELAY_S = 2.0
@@ -379,6 +379,9 @@ async def setup_entry(
     """
     entry.add_to_hass(hass)
     counter.new_entities = 0
+    # Earlier rounds' Home Assistants are garbage by now (reference cycles): collect them first,
+    # so that this setup is not billed for their collection (as the polls are not for setup's).
+    gc.collect()
     started = time.perf_counter()
     if not await hass.config_entries.async_setup(entry.entry_id):
         raise RuntimeError(f"setup failed: {entry.state} {entry.reason}")
@@ -998,7 +1001,7 @@ def summarise(n: int, rounds: int, samples: Samples, memory_bytes: float | None)
     if lock_to_state is not None:
         targets["lock_to_state"] = lock_to_state <= TARGET_LOCK_TO_STATE_S
     if n == 1000:
-        targets["setup_1000_under_5s"] = setup < TARGET_SETUP_S_AT_1000
+        targets["setup_1000"] = setup <= TARGET_SETUP_S_AT_1000
     result["targets"] = targets
     return result
 
