@@ -20,7 +20,6 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -143,8 +142,8 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self.activity: dict[str, LockActivity] = {}
         self._observed: dict[str, tuple[datetime, datetime]] = {}
         self.new_lock_callbacks: list[Callable[[list[str]], None]] = []
-        # Device id -> the DeviceInfo its entities share (one dict per lock, not per entity).
-        self.device_infos: dict[str, DeviceInfo] = {}
+        # Device id -> its device registry id: one registry update per lock, not per entity.
+        self.device_entry_ids: dict[str, str] = {}
         self._known_lock_ids: set[str] | None = None
         # Event ids already applied (by push or poll), oldest first.
         self._seen_events: OrderedDict[str, None] = OrderedDict()
@@ -208,7 +207,7 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             self._changed.add(device_id)
             self._observed.pop(device_id, None)
             self.activity.pop(device_id, None)
-            self.device_infos.pop(device_id, None)
+            self.device_entry_ids.pop(device_id, None)
             self.access_codes.pop(device_id, None)
         for device in locks.values():
             self._async_apply_device(data, device, started)

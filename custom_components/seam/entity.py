@@ -5,7 +5,6 @@ from typing import override
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -16,7 +15,11 @@ from .seam_api import Device
 
 
 class SeamEntity(CoordinatorEntity[SeamCoordinator]):
-    """A Seam lock device's entity: unique id from device id and key, device info from Seam.
+    """A Seam lock device's entity: unique id from device id and key, device from Seam.
+
+    The lock's device registry entry is made (or updated) once, by its first entity, and the
+    others are given it as ``device_entry``: one registry update per lock, not per entity
+    (setup at a thousand locks spends most of its time in Home Assistant's registries).
 
     The entity listens with its lock's device id as context: the coordinator calls it only when
     that lock changed (see ``SeamCoordinator``), so a poll that finds a lock unchanged writes
@@ -30,9 +33,13 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
         super().__init__(coordinator, context=device_id)
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}-{key}"
-        if (device_info := coordinator.device_infos.get(device_id)) is None:
+        devices = dr.async_get(coordinator.hass)
+        if (registry_id := coordinator.device_entry_ids.get(device_id)) is None or (
+            device_entry := devices.async_get(registry_id)
+        ) is None:
             device = self.device
-            device_info = coordinator.device_infos[device_id] = DeviceInfo(
+            device_entry = devices.async_get_or_create(
+                config_entry_id=coordinator.config_entry.entry_id,
                 identifiers={(DOMAIN, device_id)},
                 name=device.display_name,
                 manufacturer=device.manufacturer,
@@ -44,7 +51,8 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
                     config_entry_id=coordinator.config_entry.entry_id,
                 ),
             )
-        self._attr_device_info = device_info
+            coordinator.device_entry_ids[device_id] = device_entry.id
+        self.device_entry = device_entry
 
     @callback
     def async_listen_activity(self, on_activity: Callable[[LockActivity], None]) -> None:
