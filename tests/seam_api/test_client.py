@@ -1028,24 +1028,32 @@ async def test_list_devices_paginates(
     assert requests.get("/devices/list") == math.ceil(total / 500)
 
 
-async def test_list_devices_reuses_unchanged_devices(
+async def test_list_devices_reuses_unchanged_pages(
     client: SeamClient, sandbox: Sandbox, ids: dict[str, Any]
 ) -> None:
-    """Unchanged devices come back as the same objects; a changed one is parsed again."""
+    """An unchanged page's devices come back as the same objects; a changed page is parsed."""
     await sandbox.add_devices(600)  # two pages
-    first = {device.device_id: device for device in await client.list_devices()}
+    first_list = await client.list_devices()
+    first = {device.device_id: device for device in first_list}
     second = {device.device_id: device for device in await client.list_devices()}
     assert second.keys() == first.keys()
     assert all(second[device_id] is first[device_id] for device_id in first)
 
     changed = ids["normal_device_id"]
+    position = [device.device_id for device in first_list].index(changed)
+    same_page = {
+        device.device_id
+        for index, device in enumerate(first_list)
+        if index // 500 == position // 500
+    }
     await sandbox.update_device(changed, properties={"battery_level": 0.42})
     third = {device.device_id: device for device in await client.list_devices()}
     assert third[changed].battery_level == 0.42
-    assert third[changed] is not second[changed]
-    assert all(
-        third[device_id] is second[device_id] for device_id in second if device_id != changed
-    )
+    assert third[changed] != second[changed]
+    for device_id in second.keys() - same_page:
+        assert third[device_id] is second[device_id]
+    for device_id in same_page - {changed}:
+        assert third[device_id] == second[device_id]
 
     await sandbox.remove_device(changed)
     fourth = {device.device_id: device for device in await client.list_devices()}

@@ -9,7 +9,7 @@ code PINs and connect webview URLs (which carry an ``auth_token``) are kept out 
 """
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import hashlib
@@ -90,14 +90,22 @@ class EventsRead:
 
 
 @dataclass(slots=True)
-class _ResponseMemo:
-    """The latest successful answer to one repeated request: its bytes' digest, its body.
+class _PageMemo[T]:
+    """One page of a repeated list request as last read: its bytes' digest and what it held.
 
-    A digest, not the bytes: about 5 KiB less memory per device.
+    The digest and the parsed models, not the bytes or the decoded JSON: a device costs its
+    model only (the bytes were about 5 KiB per device, the decoded JSON about 4 KiB more).
     """
 
     digest: bytes | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    items: list[T] = field(default_factory=list)
+    # The cursor of the next page, None after the last page.
+    next_cursor: str | None = None
+
+
+def _is_success(status: int) -> bool:
+    """Whether an HTTP status is a 2xx."""
+    return HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
 
 
 def _digest(raw: bytes) -> bytes:
@@ -120,9 +128,8 @@ class SeamClient:
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._request_timeout = request_timeout
-        # list_devices(): the latest answer per page, and per device id its API object and model.
-        self._device_pages: list[_ResponseMemo] = []
-        self._devices: dict[str, tuple[dict[str, Any], Device]] = {}
+        # list_devices(): each page as last read.
+        self._device_pages: list[_PageMemo[Device]] = []
 
     # ---- transport ------------------------------------------------------------------------
 
@@ -139,14 +146,15 @@ class SeamClient:
         payload: Mapping[str, Any] | None = None,
         *,
         request_timeout: float | None = None,
-        memo: _ResponseMemo | None = None,
     ) -> dict[str, Any]:
-        """POST ``payload`` to ``path`` and return the decoded success body.
-
-        With a ``memo`` of an earlier success of the same request: a byte-for-byte identical
-        response returns that decoded body (the same objects) without decoding it again.
-        """
+        """POST ``payload`` to ``path`` and return the decoded success body."""
         body = dict(payload or {})
+        return self._decode(path, body, *await self._post(path, body, request_timeout))
+
+    async def _post(
+        self, path: str, body: Mapping[str, Any], request_timeout: float | None = None
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """POST ``body`` to ``path``; the response's status, headers and bytes."""
         total = self._request_timeout if request_timeout is None else request_timeout
         started = time.monotonic()
         try:
@@ -173,18 +181,23 @@ class SeamClient:
             message = self._redact(f"Error calling Seam /{path}: {type(err).__name__}: {err}")
             raise SeamConnectionError(message) from err
         _LOGGER.debug("POST /%s -> %s in %.3fs", path, status, time.monotonic() - started)
+        return status, headers, raw
 
-        ok = HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
-        digest = _digest(raw) if ok and memo is not None else None
-        if memo is not None and digest is not None and memo.digest == digest:
-            return memo.data
+    def _decode(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        status: int,
+        headers: Mapping[str, str],
+        raw: bytes,
+    ) -> dict[str, Any]:
+        """Decode a response: its success body, or raise the ``SeamError`` it stands for."""
         try:
             data: Any = orjson.loads(raw) if raw else None
         except ValueError:
             data = None
+        ok = _is_success(status)
         if ok and isinstance(data, dict) and data.get("ok") is not False:
-            if memo is not None:
-                memo.digest, memo.data = digest, data
             return data
         if ok and not isinstance(data, dict):
             raise SeamConnectionError(
@@ -245,49 +258,66 @@ class SeamClient:
         return resource
 
     async def _get_list(
-        self,
-        path: str,
-        key: str,
-        payload: Mapping[str, Any] | None = None,
-        *,
-        memo: _ResponseMemo | None = None,
+        self, path: str, key: str, payload: Mapping[str, Any] | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """POST and return the list under ``key`` plus the response's ``pagination``."""
-        data = await self._request(path, payload, memo=memo)
+        return self._list_in(path, key, await self._request(path, payload))
+
+    @staticmethod
+    def _list_in(
+        path: str, key: str, data: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Return the list under ``key`` of a decoded response, and its ``pagination``."""
         items = data.get(key)
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise SeamConnectionError(f"Malformed response from Seam /{path}: no {key} list")
         return items, get_dict(data, "pagination")
 
-    async def _get_all_pages(
+    async def _get_all_pages[T](
         self,
         path: str,
         key: str,
+        parse: Callable[[dict[str, Any]], T],
         payload: Mapping[str, Any] | None = None,
         *,
-        memos: list[_ResponseMemo] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Follow ``next_page_cursor`` until ``has_next_page`` is false.
+        memos: list[_PageMemo[T]] | None = None,
+    ) -> list[T]:
+        """Follow ``next_page_cursor`` until ``has_next_page`` is false; each item parsed.
 
-        ``memos`` (one per page, kept by the caller) lets unchanged pages skip decoding.
+        ``memos`` (one per page, kept by the caller): a page whose bytes are those of its
+        previous answer is neither decoded nor parsed again; its items are the same objects.
         """
         body = {**(payload or {}), "limit": PAGE_SIZE}
-        items: list[dict[str, Any]] = []
+        result: list[T] = []
         seen: set[str] = set()
         for index in range(_MAX_PAGES):
             memo = None
             if memos is not None:
                 if index == len(memos):
-                    memos.append(_ResponseMemo())
+                    memos.append(_PageMemo())
                 memo = memos[index]
-            page, pagination = await self._get_list(path, key, body, memo=memo)
-            items.extend(page)
-            if pagination.get("has_next_page") is not True:
+            status, headers, raw = await self._post(path, body)
+            digest = _digest(raw) if memo is not None else None
+            if memo is not None and memo.digest == digest and _is_success(status):
+                items, cursor = memo.items, memo.next_cursor
+            else:
+                page, pagination = self._list_in(
+                    path, key, self._decode(path, body, status, headers, raw)
+                )
+                items = [parse(item) for item in page]
+                cursor = None
+                if pagination.get("has_next_page") is True:
+                    cursor = get_str(pagination, "next_page_cursor")
+                    if not cursor:
+                        raise SeamConnectionError(f"Malformed pagination from Seam /{path}")
+                if memo is not None:
+                    memo.digest, memo.items, memo.next_cursor = digest, items, cursor
+            result.extend(items)
+            if cursor is None:
                 if memos is not None:
                     del memos[index + 1 :]
-                return items
-            cursor = get_str(pagination, "next_page_cursor")
-            if not cursor or cursor in seen:
+                return result
+            if cursor in seen:
                 raise SeamConnectionError(f"Malformed pagination from Seam /{path}")
             seen.add(cursor)
             body["page_cursor"] = cursor
@@ -343,24 +373,14 @@ class SeamClient:
     async def list_devices(self) -> list[Device]:
         """Return every device in the workspace (all pages, 500 per request).
 
-        A page whose response is byte for byte the one of the previous call is not decoded
-        again, and a device whose API object did not change is not parsed again: it is returned
-        as the same ``Device`` object. A poll of unchanged locks costs the requests and a byte
-        digest per page; a changed page costs its decoding and parsing its changed devices.
+        A page whose response is byte for byte the one of the previous call is neither decoded
+        nor parsed again: its devices are the same ``Device`` objects. A poll of unchanged locks
+        costs the requests and a byte digest per page; a changed page costs decoding and parsing
+        its devices.
         """
-        items = await self._get_all_pages("devices/list", "devices", memos=self._device_pages)
-        previous, self._devices = self._devices, {}
-        devices: list[Device] = []
-        for item in items:
-            device_id = item.get("device_id")
-            cached = previous.get(device_id) if isinstance(device_id, str) else None
-            # Identity makes this cheap for a page returned from its memo; otherwise only the
-            # devices whose API object changed are parsed again.
-            if cached is None or cached[0] != item:
-                cached = (item, Device.from_api(item))
-            self._devices[cached[1].device_id] = cached
-            devices.append(cached[1])
-        return devices
+        return await self._get_all_pages(
+            "devices/list", "devices", Device.from_api, memos=self._device_pages
+        )
 
     async def get_device(self, device_id: str) -> Device:
         """Return one device."""
@@ -428,10 +448,9 @@ class SeamClient:
 
     async def list_access_codes(self, device_id: str) -> list[AccessCode]:
         """Return the access codes of one device (all pages)."""
-        items = await self._get_all_pages(
-            "access_codes/list", "access_codes", {"device_id": device_id}
+        return await self._get_all_pages(
+            "access_codes/list", "access_codes", AccessCode.from_api, {"device_id": device_id}
         )
-        return [AccessCode.from_api(item) for item in items]
 
     async def get_access_code(self, access_code_id: str) -> AccessCode:
         """Return one access code."""
@@ -515,8 +534,9 @@ class SeamClient:
 
     async def list_connected_accounts(self) -> list[ConnectedAccount]:
         """Return every connected account (all pages)."""
-        items = await self._get_all_pages("connected_accounts/list", "connected_accounts")
-        return [ConnectedAccount.from_api(item) for item in items]
+        return await self._get_all_pages(
+            "connected_accounts/list", "connected_accounts", ConnectedAccount.from_api
+        )
 
     async def list_events(
         self,
