@@ -70,6 +70,32 @@ async def test_devices(
         assert device == snapshot(name=next(iter(device.identifiers))[1])
 
 
+async def test_entities_on_their_lock_device(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+    sandbox_state: dict[str, Any],
+) -> None:
+    """Every entity of a lock, enabled or not, is on that lock's device (made once per lock)."""
+    entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    lock_ids = {*sandbox_state["salto_device_ids"], *sandbox_state["other_lock_device_ids"]}
+    seen_locks: set[str] = set()
+    for entry in entries:
+        lock_id = entry.unique_id.rpartition("-")[0]
+        assert entry.device_id is not None, entry.entity_id
+        device = device_registry.async_get(entry.device_id)
+        assert device is not None
+        assert device.identifiers == {(DOMAIN, lock_id)}, entry.entity_id
+        seen_locks.add(lock_id)
+    assert seen_locks == lock_ids
+    disabled = [
+        entry for entry in entries if entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    ]
+    assert {entry.entity_id.rpartition("_")[2] for entry in disabled} == {"connectivity"}
+    assert len(disabled) == len(lock_ids)
+
+
 @pytest.mark.parametrize(
     ("route", "kind"),
     [
