@@ -93,8 +93,8 @@ class EventsRead:
 class _PageMemo[T]:
     """One page of a repeated list request as last read: its bytes' digest and what it held.
 
-    The digest and the parsed models, not the bytes or the decoded JSON: a device costs its
-    model only (the bytes were about 5 KiB per device, the decoded JSON about 4 KiB more).
+    The digest and the parsed models, not the bytes (about 5 KiB per device) nor the decoded
+    JSON (about 4 KiB per device): a device costs its model only.
     """
 
     digest: bytes | None = None
