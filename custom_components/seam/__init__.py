@@ -41,14 +41,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: SeamConfigEntry) -> bool
     entry.async_on_unload(coordinator.push.async_stop)
     await coordinator.push.async_start()
     coordinator.async_update_poll_interval()
-    workspace = coordinator.workspace
-    dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        identifiers={(DOMAIN, workspace.workspace_id)},
-        name=workspace.name,
-        manufacturer="Seam",
-        entry_type=dr.DeviceEntryType.SERVICE,
-    )
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

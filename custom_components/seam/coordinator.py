@@ -142,8 +142,6 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
         self.activity: dict[str, LockActivity] = {}
         self._observed: dict[str, tuple[datetime, datetime]] = {}
         self.new_lock_callbacks: list[Callable[[list[str]], None]] = []
-        # Device id -> its device registry id: one registry update per lock, not per entity.
-        self.device_entry_ids: dict[str, str] = {}
         self._known_lock_ids: set[str] | None = None
         # Event ids already applied (by push or poll), oldest first.
         self._seen_events: OrderedDict[str, None] = OrderedDict()
@@ -165,6 +163,13 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             self.workspace = await self.client.get_workspace()
         except SeamError as err:
             raise update_error(err) from err
+        dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.config_entry.entry_id,
+            identifiers={(DOMAIN, self.workspace.workspace_id)},
+            name=self.workspace.name,
+            manufacturer="Seam",
+            entry_type=dr.DeviceEntryType.SERVICE,
+        )
         await async_setup_account_warnings(self.config_entry, self.client)
 
     @property
@@ -207,7 +212,6 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             self._changed.add(device_id)
             self._observed.pop(device_id, None)
             self.activity.pop(device_id, None)
-            self.device_entry_ids.pop(device_id, None)
             self.access_codes.pop(device_id, None)
         for device in locks.values():
             self._async_apply_device(data, device, started)
@@ -453,7 +457,11 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
     @callback
     @override
     def _async_refresh_finished(self) -> None:
-        """After a successful poll: update issues, add and remove locks, fire the activity."""
+        """After a successful poll: update issues, add and remove locks, fire the activity.
+
+        Each lock's device is made (or updated from Seam) here, at the first poll and when the
+        lock appears: once per lock, and its entities are given it (``SeamEntity``).
+        """
         if not self.last_update_success:
             return
         async_update_issues(self.hass, self.config_entry, self.data.values())
@@ -476,6 +484,22 @@ class SeamCoordinator(DataUpdateCoordinator[dict[str, Device]]):
             ):
                 _LOGGER.debug("Removing lock %s, no longer reported by Seam", device_id)
                 device_registry.async_remove_device(device.id)
+        workspace_device_id = dr.async_get_device_id_by_identifier(
+            self.hass,
+            (DOMAIN, self.workspace.workspace_id),
+            config_entry_id=self.config_entry.entry_id,
+        )
+        for device_id in current - (self._known_lock_ids or set()):
+            lock = self.data[device_id]
+            device_registry.async_get_or_create(
+                config_entry_id=self.config_entry.entry_id,
+                identifiers={(DOMAIN, device_id)},
+                name=lock.display_name,
+                manufacturer=lock.manufacturer,
+                model=lock.model,
+                serial_number=lock.serial_number,
+                via_device_id=workspace_device_id,
+            )
         if new_ids := sorted(current - known):
             for new_lock_callback in self.new_lock_callbacks:
                 new_lock_callback(new_ids)

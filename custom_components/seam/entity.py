@@ -17,9 +17,9 @@ from .seam_api import Device
 class SeamEntity(CoordinatorEntity[SeamCoordinator]):
     """A Seam lock device's entity: unique id from device id and key, device from Seam.
 
-    The lock's device registry entry is made (or updated) once, by its first entity, and the
-    others are given it as ``device_entry``: one registry update per lock, not per entity
-    (setup at a thousand locks spends most of its time in Home Assistant's registries).
+    Each entity is given its lock's device as ``device_entry``: the coordinator makes or updates
+    it once per lock, not once per entity (setup at a thousand locks spends most of its time in
+    Home Assistant's registries).
 
     The entity listens with its lock's device id as context: the coordinator calls it only when
     that lock changed (see ``SeamCoordinator``), so a poll that finds a lock unchanged writes
@@ -33,26 +33,11 @@ class SeamEntity(CoordinatorEntity[SeamCoordinator]):
         super().__init__(coordinator, context=device_id)
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}-{key}"
-        devices = dr.async_get(coordinator.hass)
-        if (registry_id := coordinator.device_entry_ids.get(device_id)) is None or (
-            device_entry := devices.async_get(registry_id)
-        ) is None:
-            device = self.device
-            device_entry = devices.async_get_or_create(
-                config_entry_id=coordinator.config_entry.entry_id,
-                identifiers={(DOMAIN, device_id)},
-                name=device.display_name,
-                manufacturer=device.manufacturer,
-                model=device.model,
-                serial_number=device.serial_number,
-                via_device_id=dr.async_get_device_id_by_identifier(
-                    coordinator.hass,
-                    (DOMAIN, coordinator.workspace.workspace_id),
-                    config_entry_id=coordinator.config_entry.entry_id,
-                ),
-            )
-            coordinator.device_entry_ids[device_id] = device_entry.id
-        self.device_entry = device_entry
+        # The coordinator made the lock's device (once per lock); Home Assistant then has no
+        # device info to apply per entity.
+        self.device_entry = dr.async_get(coordinator.hass).async_get_device_by_identifier(
+            (DOMAIN, device_id), coordinator.config_entry.entry_id
+        )
 
     @callback
     def async_listen_activity(self, on_activity: Callable[[LockActivity], None]) -> None:
